@@ -1,0 +1,3 @@
+"""combcoder: code qualitative transcripts against COM-B."""
+
+__version__ = "0.1.0"
