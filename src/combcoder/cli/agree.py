@@ -1,0 +1,5 @@
+"""Commands: agree (see the package docstring)."""
+
+from __future__ import annotations
+
+from . import app  # noqa: F401
