@@ -32,7 +32,10 @@ model: install
 
 demo: model
 	$(BIN)/combcoder code --manifest data/demo/manifest.yaml -o out/demo data/demo
-	@echo "coded utterances: out/demo/utterances.jsonl and out/demo/suggestions.csv"
+	$(BIN)/combcoder report out/demo/utterances.jsonl -o out/demo/report.html -o out/demo/report.md \
+		--title "COM-B barriers and facilitators: demo focus groups"
+	$(BIN)/combcoder agree model=out/demo/utterances.jsonl gold=data/demo/gold/patients_fg.jsonl --field domain
+	@echo "see out/demo/: utterances.jsonl, suggestions.csv, report.html"
 
 check-data: install
 	$(BIN)/python scripts/check_data.py --strict

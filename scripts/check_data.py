@@ -62,8 +62,9 @@ def normalise(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
-def near_duplicates(rows: list[dict]) -> list[tuple[float, dict, dict]]:
-    """Return pairs with cosine above NEAR (MiniLM embeddings, cached under .cache/)."""
+def near_duplicates(rows: list[dict]) -> tuple[list[tuple[float, dict, dict]], dict[str, float]]:
+    """Return pairs with cosine above NEAR (MiniLM embeddings, cached under .cache/) and the
+    highest cosine within and across splits."""
     import numpy as np
 
     from combcoder.embed import Embedder
@@ -72,7 +73,12 @@ def near_duplicates(rows: list[dict]) -> list[tuple[float, dict, dict]]:
     similarity = vectors @ vectors.T
     np.fill_diagonal(similarity, 0.0)
     i, j = np.where(np.triu(similarity) > NEAR)
-    return sorted(((float(similarity[a, b]), rows[a], rows[b]) for a, b in zip(i, j)), key=lambda t: -t[0])
+    splits = np.array([r["split"] for r in rows])
+    same = splits[:, None] == splits[None, :]
+    highest = {"within": float(np.where(same, similarity, 0).max()),
+               "across": float(np.where(~same, similarity, 0).max())}
+    pairs = sorted(((float(similarity[a, b]), rows[a], rows[b]) for a, b in zip(i, j)), key=lambda t: -t[0])
+    return pairs, highest
 
 
 def table(rows: list[dict], row_key: str, col_key: str, row_order, col_order) -> str:
@@ -119,7 +125,7 @@ def main() -> int:
     if len(ood) < TARGETS["ood"]:
         errors.append(f"ood: {len(ood)} utterances, target >= {TARGETS['ood']}")
 
-    pairs = near_duplicates(everything) if everything else []
+    pairs, highest = near_duplicates(everything) if everything else ([], {"within": 0.0, "across": 0.0})
     cross = [(s, a, b) for s, a, b in pairs if a["split"] != b["split"]]
     within = [(s, a, b) for s, a, b in pairs if a["split"] == b["split"]]
     errors += [f"near-duplicate across splits (cos {s:.3f}): {a['_where']} ({a['split']}) ~ {b['_where']} "
@@ -139,7 +145,7 @@ def main() -> int:
     print(f"\nnear-duplicates (cosine > {NEAR}): {len(cross)} across splits, {len(within)} within a split")
     for s, a, b in within[:10]:
         print(f"  within {a['split']} ({s:.3f}): {a['id']} ~ {b['id']}")
-    print(f"highest pair cosine: {pairs[0][0]:.3f}" if pairs else "no pair above the threshold")
+    print(f"highest cosine: {highest['within']:.3f} within a split, {highest['across']:.3f} across splits")
     for e in errors:
         print(f"ERROR: {e}", file=sys.stderr)
     print(f"{len(errors)} errors")

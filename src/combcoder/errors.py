@@ -38,3 +38,23 @@ class MissingExtraError(CombcoderError):
             f"this feature needs the '{module}' package: install it with "
             f"pip install 'combcoder[{extra}]'"
         )
+
+
+class StoreError(CombcoderError):
+    """The review store cannot be opened or refused an operation; the message says why."""
+
+
+class AppendOnlyError(StoreError):
+    """Something tried to update or delete an annotation; annotations are append-only."""
+
+
+class NotFoundError(StoreError):
+    """A project, coder, document or utterance named in a request is not in the store."""
+
+
+class ConflictError(StoreError):
+    """A newer annotation of the same utterance was saved since the client loaded it (HTTP 409)."""
+
+    def __init__(self, message: str, current: dict | None = None):
+        super().__init__(message)
+        self.current = current

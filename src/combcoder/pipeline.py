@@ -48,11 +48,12 @@ def code_corpus(
     manifest: str | Path | None = None,
     classifier=None,
     segmenter: Segmenter | None = None,
-    on_document: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CodeSummary:
     """Code every transcript under ``paths``; write utterances.jsonl and suggestions.csv to ``out_dir``.
 
     A file that cannot be read is recorded in ``summary.failed`` and the others still run.
+    ``progress(done, total)`` is called after each file.
     """
     from .ingest import iter_sources, read_source
 
@@ -65,15 +66,16 @@ def code_corpus(
     ) as csv_file:
         writer = csv.DictWriter(csv_file, fieldnames=CSV_COLUMNS)
         writer.writeheader()
-        for source in iter_sources(paths, manifest):
+        sources = list(iter_sources(paths, manifest))
+        for done, source in enumerate(sources, start=1):
             try:
                 document = read_source(source)
             except InputError as error:
                 summary.failed.append((str(source.path), str(error)))
                 continue
             finally:
-                if on_document:
-                    on_document(str(source.path))
+                if progress:
+                    progress(done, len(sources))
             summary.documents += 1
             summary.turns_read += len(document.turns)
             summary.units_read += int(document.metadata.get("units_read", len(document.turns)))

@@ -7,6 +7,7 @@ import pytest
 
 from combcoder.agree import (
     agreement,
+    codebook_categories,
     format_agreement,
     labels_by_source,
     load_source,
@@ -150,3 +151,18 @@ def test_needs_two_sources():
         agreement({"ann": {"u1": "none"}})
     with pytest.raises(CombcoderError, match="unknown field"):
         agreement({"a": {"u1": "x"}, "b": {"u1": "x"}}, field="colour")
+
+
+def test_codebook_categories_fix_the_code_set():
+    from combcoder.codebook import load_codebook
+
+    codebook = load_codebook()
+    assert codebook_categories(codebook, "domain") == list(codebook.domain_ids)
+    assert "none/neutral" in codebook_categories(codebook, "joint")
+    a = {"u1": "none", "u2": "none", "u3": "opportunity.social"}
+    result = agreement({"a": a, "b": dict(a)}, categories=codebook_categories(codebook), n_boot=0)
+    assert result.categories == list(codebook.domain_ids)
+    assert [c.code for c in result.per_code] == ["opportunity.social", "none"]  # codes in use only
+    with_unknown = agreement({"a": {"u1": "other"}, "b": {"u1": "other"}}, categories=["none"], n_boot=0)
+    assert with_unknown.categories == ["none", "other"]
+    assert any("outside the given categories" in n for n in with_unknown.notes)

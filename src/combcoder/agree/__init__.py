@@ -15,6 +15,7 @@ from .sources import (
     FIELDS,
     Coding,
     CodingSource,
+    codebook_categories,
     labels_by_source,
     load_source,
     load_sources,
@@ -23,7 +24,7 @@ from .sources import (
 
 __all__ = [
     "COEFFICIENTS", "FIELDS", "AgreementResult", "CodeAgreement", "Coding", "CodingSource",
-    "Disagreement", "Estimate", "PairAgreement", "SourceCoverage", "agreement",
+    "Disagreement", "Estimate", "codebook_categories", "PairAgreement", "SourceCoverage", "agreement",
     "format_agreement", "labels_by_source", "load_source", "load_sources",
     "source_from_mapping", "write_disagreements",
 ]

@@ -175,7 +175,8 @@ class _Table:
         r = self.counts.sum(axis=1)
         for c in self.used:
             binary = np.stack([r - self.counts[:, c], self.counts[:, c]], axis=1)
-            yield c, binary, np.where(self.codes == m.MISSING, m.MISSING, (self.codes == c).astype(np.int64)), 2
+            is_c = np.where(self.codes == m.MISSING, m.MISSING, (self.codes == c).astype(np.int64))
+            yield c, binary, is_c, 2
 
     def point(self) -> dict[Any, Any]:
         """Return every statistic on the data as coded."""
@@ -248,7 +249,9 @@ def _concat(parts: list) -> Any:
 
 def _estimate(value: float, replicates: np.ndarray | None, n_units: int, complete_only: bool) -> Estimate:
     finite = np.array([]) if replicates is None else replicates[np.isfinite(replicates)]
-    low, high = (np.percentile(finite, [2.5, 97.5]) if len(finite) else (None, None))
+    if not len(finite) or not math.isfinite(value):
+        return Estimate(_num(value), None, None, n_units, complete_only)
+    low, high = np.percentile(finite, [2.5, 97.5])
     return Estimate(_num(value), _num(low), _num(high), n_units, complete_only)
 
 
@@ -290,7 +293,8 @@ def _disagreements(names, units, codes, cats) -> list[Disagreement]:
     for uid, row in zip(units, codes):
         given = row[row != m.MISSING]
         if len(given) >= 2 and (given != given[0]).any():
-            rows.append(Disagreement(uid, {s: cats[k] if k != m.MISSING else None for s, k in zip(names, row)}))
+            labels = {s: cats[k] if k != m.MISSING else None for s, k in zip(names, row)}
+            rows.append(Disagreement(uid, labels))
     return rows
 
 
@@ -337,7 +341,7 @@ def _notes(names, codes, sizes, categories, unknown, overall, per_code, table) -
     if single:
         notes.append(f"{_units(single)} coded by only one source add no agreement information.")
     if categories and unknown:
-        notes.append(f"Labels outside the given categories were counted as extra codes: {', '.join(unknown)}.")
+        notes.append(f"Labels outside the given categories counted as extra codes: {', '.join(unknown)}.")
     top_code = max(per_code, key=lambda c: c.n_codes)
     name, kappa = _kappa_for(overall, len(names))
     pa, ac1 = overall["percent_agreement"].value, overall["gwet_ac1"].value

@@ -41,14 +41,18 @@ def format_agreement(result: AgreementResult) -> str:
         lines += ["", *_pair_lines(pair)]
     lines += ["", f"{len(result.disagreements)} units with disagreements."]
     if result.n_boot:
-        lines.append(f"95% CIs: percentile bootstrap over units, {result.n_boot} resamples, seed {result.seed}.")
+        lines.append(
+            f"95% CIs: percentile bootstrap over units, {result.n_boot} resamples, seed {result.seed}."
+        )
     if result.notes:
         lines += ["", "Notes:", *(f"- {note}" for note in result.notes)]
     return "\n".join(lines)
 
 
-def write_disagreements(result: AgreementResult, path: str | Path, texts: dict[str, str] | None = None) -> int:
-    """Write one CSV row per disagreement, with empty columns for the adjudicated code; return the row count."""
+def write_disagreements(
+    result: AgreementResult, path: str | Path, texts: dict[str, str] | None = None
+) -> int:
+    """Write one CSV row per disagreement, with blank columns to adjudicate; return the row count."""
     texts = texts or {}
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

@@ -107,6 +107,17 @@ def labels_by_source(sources: Iterable[CodingSource], field: str = "domain") -> 
     return {s.name: s.labels(field) for s in sources}
 
 
+def codebook_categories(codebook, field: str = "domain") -> list[str]:
+    """Return the codebook's codes for ``field``, to pass as ``agreement(categories=...)``."""
+    domains = list(codebook.domain_ids)
+    polarities = [p.id for p in codebook.polarities]
+    if check_field(field) == "domain":
+        return domains
+    if field == "polarity":
+        return polarities
+    return [f"{d}/{p}" for d in domains for p in polarities]
+
+
 def source_from_mapping(name: str, codings: Mapping[str, Mapping[str, Any]]) -> CodingSource:
     """Build a source from ``{unit_id: {"domain": ..., "polarity": ...}}`` (e.g. the store)."""
     return CodingSource(

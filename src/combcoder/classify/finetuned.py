@@ -98,6 +98,7 @@ class FineTunedClassifier(Classifier):
                 {"params": self.heads.parameters(), "lr": s.head_learning_rate},
             ],
             weight_decay=s.weight_decay,
+            foreach=True,
         )
         warmup = max(1, int(total_steps * s.warmup_ratio))
         scheduler = torch.optim.lr_scheduler.LambdaLR(

@@ -35,21 +35,20 @@ def code(
     """Code transcripts: write utterances.jsonl and suggestions.csv with a suggested code per utterance."""
     from tqdm import tqdm
 
-    from ..ingest import iter_sources
     from ..pipeline import code_corpus
     from ..registry import load_model
     from ..segment import Segmenter
 
     classifier = load_model(model)
-    sources = list(iter_sources(paths, manifest))
-    with tqdm(total=len(sources), unit="file", desc="coding", file=sys.stderr) as bar:
+    with tqdm(unit="file", desc="coding", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
         summary = code_corpus(
-            [s.path for s in sources] if not manifest else paths,
-            out,
-            manifest=manifest,
-            classifier=classifier,
-            segmenter=Segmenter(mode=mode, max_chars=max_chars),
-            on_document=lambda _path: bar.update(1),
+            paths, out, manifest=manifest, classifier=classifier,
+            segmenter=Segmenter(mode=mode, max_chars=max_chars), progress=progress,
         )
     _print_summary(summary, out)
     if summary.failed:

@@ -77,65 +77,85 @@ class PositionMap:
 
     ``unit`` says what a raw position counts; ``crlf_as_one`` says whether a ``\\r\\n`` in the
     raw text was counted as one position. A position inside a character that normalisation
-    merged maps to the start of the merged character (``side="start"``) or its end.
+    merged maps to the start of the merged character (``side="start"``) or its end; a
+    position that splits a UTF-16 surrogate pair maps to None.
     """
 
     def __init__(self, raw: str, *, unit: Unit = "codepoints", crlf_as_one: bool = False):
-        check_unit(unit)
-        self.unit = unit
+        self.unit = check_unit(unit)
         self.crlf_as_one = crlf_as_one
-        pieces, raw_starts = _pieces(raw)
-        self.text_parts: list[str] = []
-        self.raw_positions: list[int] = []  # in ``unit``, where each normalised piece starts
+        self._counter: UnitCounter | None = None
+        if "\r" not in raw and unicodedata.is_normalized("NFC", raw):
+            # The common case: normalising changes nothing, only the unit may differ.
+            self.text = raw
+            self._counter = UnitCounter(raw)
+            self.raw_length = self._counter.unit_length(unit)
+            return
+        self.raw_positions: list[int] = []  # in ``unit``, where each piece starts
         self.norm_positions: list[int] = []
+        self._pairs: set[int] = set()  # pieces that are one UTF-16 surrogate pair
+        parts: list[str] = []
         raw_pos = norm_pos = 0
-        for piece, _start in zip(pieces, raw_starts):
+        for piece in _pieces(raw):
             normalised = _normalise_piece(piece)
             self.raw_positions.append(raw_pos)
             self.norm_positions.append(norm_pos)
-            self.text_parts.append(normalised)
+            if len(piece) == 1 and ord(piece) > 0xFFFF:
+                self._pairs.add(len(self.raw_positions) - 1)
+            parts.append(normalised)
             raw_pos += self._raw_width(piece)
             norm_pos += len(normalised)
         self.raw_positions.append(raw_pos)
         self.norm_positions.append(norm_pos)
-        self.text = "".join(self.text_parts)
+        self.text = "".join(parts)
         self.raw_length = raw_pos
 
     def _raw_width(self, piece: str) -> int:
         width = len(piece)
         if self.unit == "utf16":
             width += sum(1 for ch in piece if ord(ch) > 0xFFFF)
-        if self.crlf_as_one:
-            width -= piece.count("\r\n")
+        if self.crlf_as_one and piece == "\r\n":
+            width -= 1
         return width
 
     def to_normalised(self, position: int, side: str = "start") -> int | None:
         """Return the normalised position for raw ``position``; None if outside the text."""
         if position < 0 or position > self.raw_length:
             return None
+        if self._counter is not None:
+            return self._counter.from_unit(position, self.unit)
         index = bisect.bisect_right(self.raw_positions, position) - 1
         if self.raw_positions[index] == position:
             return self.norm_positions[index]
-        # Inside a piece: keep whole characters together.
+        if self.unit == "utf16" and index in self._pairs:
+            return None  # splits a surrogate pair
+        # Inside a piece that normalisation merged: keep whole characters together.
         return self.norm_positions[index] if side == "start" else self.norm_positions[index + 1]
 
 
-def _pieces(raw: str) -> tuple[list[str], list[int]]:
-    """Split ``raw`` into pieces that normalise independently: a starter and its marks, or CRLF."""
+def _pieces(raw: str) -> list[str]:
+    """Split ``raw`` into pieces that normalise independently: CRLF, or a character and
+    whatever composes with it (combining marks, Hangul vowel and final jamo)."""
     pieces: list[str] = []
-    starts: list[int] = []
     i, n = 0, len(raw)
     while i < n:
         j = i + 1
         if raw[i] == "\r" and j < n and raw[j] == "\n":
             j += 1
-        else:
-            while j < n and unicodedata.combining(raw[j]):
+        elif raw[i] != "\r":
+            while j < n and ord(raw[j]) > 0x7F and _joins(raw[i:j], raw[j]):
                 j += 1
         pieces.append(raw[i:j])
-        starts.append(i)
         i = j
-    return pieces, starts
+    return pieces
+
+
+def _joins(piece: str, following: str) -> bool:
+    """Return True if NFC would change ``following`` together with ``piece``."""
+    if unicodedata.combining(following):
+        return True
+    together = unicodedata.normalize("NFC", piece + following)
+    return together != unicodedata.normalize("NFC", piece) + unicodedata.normalize("NFC", following)
 
 
 def _normalise_piece(piece: str) -> str:
@@ -145,8 +165,8 @@ def _normalise_piece(piece: str) -> str:
 
 
 def normalise_text(raw: str) -> str:
-    """Return ``raw`` with CRLF/CR turned into LF and in NFC, piece by piece like PositionMap."""
-    return "".join(_normalise_piece(p) for p in _pieces(raw)[0])
+    """Return ``raw`` with CRLF/CR turned into LF and in NFC, as PositionMap does."""
+    return PositionMap(raw).text
 
 
 def convert_offsets(text: str, spans: Sequence[tuple[int, int]], unit: Unit) -> list[tuple[int, int]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..agree import AgreementResult, CodingSource, agreement
+from ..agree import AgreementResult, CodingSource, agreement, codebook_categories
 from ..agree.agreement import jsonable
 from ..codebook import Codebook, load_codebook
 from ..errors import CombcoderError
@@ -33,6 +33,19 @@ class Exemplar:
     doc_id: str
     human: bool
     confidence: float | None
+
+    @property
+    def who(self) -> str:
+        """Return the speaker, role and group, e.g. "P3, participant, patients"."""
+        parts = [x for x in (self.speaker, self.role, self.group) if x and x != "unknown"]
+        return ", ".join(parts) or "speaker unknown"
+
+    @property
+    def how(self) -> str:
+        """Return where the code came from: "human-confirmed" or "model 0.87"."""
+        if self.human:
+            return "human-confirmed"
+        return "model" if self.confidence is None else f"model {self.confidence:.2f}"
 
 
 @dataclass
@@ -152,12 +165,15 @@ def build_report(
         counts=_counts(coded, rows),
         models=sorted({c.model for c in coded if c.model}),
     )
-    members = {(d, p): [c for c in coded if c.domain == d and c.polarity == p] for d in rows for p in POLARITY_COLUMNS}
+    members = {
+        (d, p): [c for c in coded if c.domain == d and c.polarity == p] for d in rows for p in POLARITY_COLUMNS
+    }
     report.cells = [
-        Cell(d, p, len(m), dict(Counter(c.utterance.group or NO_GROUP for c in m))) for (d, p), m in members.items()
+        Cell(d, p, len(m), dict(Counter(c.utterance.group or NO_GROUP for c in m)))
+        for (d, p), m in members.items()
     ]
     _add_themes(report, members, embedder, max_themes, max_exemplars)
-    report.agreement = _agreements(coded, sources, n_boot, seed)
+    report.agreement = _agreements(coded, sources, codebook, n_boot, seed)
     from .charts import make_charts  # matplotlib is slow to import
 
     report.charts = make_charts(report, coded)
@@ -213,7 +229,9 @@ def _exemplar(c: CodedUtterance) -> Exemplar:
     return Exemplar(u.id, u.text, u.speaker, u.role, u.group, u.doc_id, c.human, c.confidence)
 
 
-def _agreements(coded, sources: Sequence[CodingSource], n_boot: int, seed: int) -> dict[str, AgreementResult]:
+def _agreements(
+    coded, sources: Sequence[CodingSource], codebook: Codebook, n_boot: int, seed: int
+) -> dict[str, AgreementResult]:
     """Compare the model, human codes and any extra sources, when there are two or more."""
     coders: dict[str, dict[str, dict[str, str | None]]] = {}
     model = {c.utterance.id: (c.model_domain, c.model_polarity) for c in coded if c.model_domain}
@@ -230,5 +248,6 @@ def _agreements(coded, sources: Sequence[CodingSource], n_boot: int, seed: int) 
     for fld in ("domain", "polarity"):
         usable = {name: c[fld] for name, c in coders.items() if any(v is not None for v in c[fld].values())}
         if len(usable) >= 2:
-            results[fld] = agreement(usable, fld, n_boot=n_boot, seed=seed)
+            categories = codebook_categories(codebook, fld)
+            results[fld] = agreement(usable, fld, categories=categories, n_boot=n_boot, seed=seed)
     return results

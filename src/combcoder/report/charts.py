@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .build import Chart, Report
 from .coded import CodedUtterance
@@ -31,8 +32,8 @@ def make_charts(report: Report, coded: Sequence[CodedUtterance]) -> dict[str, Ch
 
 def counts_by_group(report: Report) -> Chart:
     """Draw barrier and facilitator counts per sub-domain, stacked by stakeholder group."""
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
-    axes = fig.subplots(1, 2, sharey=True)
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
+    axes = fig.subplots(1, 2, sharex=True, sharey=True)
     labels = [report.row_labels.get(d, d) for d in report.rows]
     y = np.arange(len(labels))
     for ax, polarity in zip(axes, report.columns):
@@ -43,9 +44,11 @@ def counts_by_group(report: Report) -> Chart:
             left += values
         ax.set_title(polarity.capitalize() + "s")
         ax.set_xlabel("utterances")
-        ax.set_yticks(y, labels)
-        ax.invert_yaxis()
-    axes[1].legend(title="group", fontsize="small", loc="lower right")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[0].set_yticks(y, labels)
+    axes[0].invert_yaxis()  # shared: first sub-domain on top in both panels
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
+               ncols=min(len(report.groups), 5), fontsize="small", title="stakeholder group")
     return _chart(fig, "Utterances per sub-domain and polarity, by stakeholder group",
                   "Horizontal bars of barrier and facilitator counts per COM-B sub-domain, stacked by group.")
 
@@ -61,7 +64,8 @@ def confidence(coded: Sequence[CodedUtterance]) -> Chart:
     ax.set_xlabel("model confidence (calibrated probability)")
     ax.set_ylabel("utterances")
     ax.legend(fontsize="small")
-    return _chart(fig, "Model confidence", "Histograms of the model's confidence in its domain and polarity codes.")
+    return _chart(fig, "Model confidence",
+                  "Histograms of the model's confidence in its domain and polarity codes.")
 
 
 def confusion(report: Report) -> Chart:

@@ -11,6 +11,7 @@ from ..errors import InputError
 from ..records import Utterance
 
 UTTERANCE_FIELDS = {f.name for f in fields(Utterance)}
+EXPECTED = "expected the utterances.jsonl of 'combcoder code'"
 
 
 @dataclass
@@ -50,16 +51,17 @@ def read_coded(path: str | Path) -> list[CodedUtterance]:
         if line.strip():
             coded.append(_parse(line, path, f"line {number}"))
     if not coded:
-        raise InputError(path, "no utterances found", hint="expected the utterances.jsonl of 'combcoder code'")
+        raise InputError(path, "no utterances found", hint=EXPECTED)
     return coded
 
 
-def coded_from_dict(row: dict[str, Any], path: str | Path = "<record>", where: str | None = None) -> CodedUtterance:
+def coded_from_dict(
+    row: dict[str, Any], path: str | Path = "<record>", where: str | None = None
+) -> CodedUtterance:
     """Build a coded utterance from one output record (a parsed JSONL line)."""
     for key in ("id", "text"):
         if not isinstance(row.get(key), str):
-            raise InputError(path, f"field {key!r} must be a string", where,
-                             hint="expected the utterances.jsonl of 'combcoder code'")
+            raise InputError(path, f"field {key!r} must be a string", where, hint=EXPECTED)
     values = {k: v for k, v in row.items() if k in UTTERANCE_FIELDS}
     values.setdefault("doc_id", "")
     values.setdefault("turn_index", 0)

@@ -113,7 +113,8 @@ def _agreement(result: AgreementResult) -> str:
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in result.notes)
     return (
         f"<h3>{escape(result.field.capitalize())}</h3>"
-        f'<p class="meta">Coders (units coded): {coverage}; {result.n_pairable} units coded by two or more.</p>'
+        f'<p class="meta">Coders (units coded): {coverage}; '
+        f"{result.n_pairable} units coded by two or more.</p>"
         "<table><thead><tr><th>Coefficient</th><th class=\"num\">Value</th><th class=\"num\">95% CI</th>"
         f"<th class=\"num\">Units</th></tr></thead><tbody>{rows}</tbody></table>{notes}"
     )
@@ -129,11 +130,9 @@ def _cell_section(report: Report, cell: Cell) -> str:
 
 
 def _quote(e: Exemplar) -> str:
-    who = ", ".join(escape(x) for x in (e.speaker, e.role, e.group) if x and x != "unknown")
-    how = "human-confirmed" if e.human else (f"model {e.confidence:.2f}" if e.confidence is not None else "model")
     return (
         f"<blockquote><p>{escape(e.text)}</p>"
-        f'<p class="meta">{who or "speaker unknown"} · {escape(e.doc_id)} · {how}</p></blockquote>'
+        f'<p class="meta">{escape(e.who)} · {escape(e.doc_id)} · {escape(e.how)}</p></blockquote>'
     )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 MIN_CELL = 6  # cells smaller than this are one theme
 MIN_SILHOUETTE = 0.05  # below this, splitting a cell is not worth reporting
+SILHOUETTE_SAMPLE = 1500  # score large cells on a seeded sample
 SPOKEN_FILLERS = """
 yeah yes yep um uh er erm mm hmm oh ok okay like just really actually basically literally
 know think mean sort kind bit lot lots thing things stuff got get gets getting going gonna
@@ -23,7 +24,7 @@ don't didn't doesn't isn't wasn't aren't weren't won't can't couldn't wouldn't s
 haven't hasn't hadn't i'm i've i'd i'll you're you've you'd you'll he's she's it's we're
 we've they're they've they'd that's there's what's let's
 """.split()
-TOKEN = r"(?u)\b[^\W\d_]{2,}(?:'[^\W\d_]+)?\b"
+TOKEN = r"(?u)\b(?:[^\W\d_]+'[^\W\d_]+|[^\W\d_]{2,})\b"
 
 
 def cluster_cell(vectors: np.ndarray, max_themes: int = 5, min_cell: int = MIN_CELL) -> np.ndarray:
@@ -31,15 +32,19 @@ def cluster_cell(vectors: np.ndarray, max_themes: int = 5, min_cell: int = MIN_C
     n = len(vectors)
     if n < min_cell or max_themes < 2:
         return np.zeros(n, dtype=int)
-    from sklearn.cluster import AgglomerativeClustering
+    from scipy.cluster.hierarchy import fcluster, linkage
     from sklearn.metrics import silhouette_score
 
+    tree = linkage(vectors, method="average", metric="cosine")  # one tree serves every k
     best, best_score = np.zeros(n, dtype=int), MIN_SILHOUETTE
     for k in range(2, min(max_themes, n // 3) + 1):
-        labels = AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(vectors)
-        if np.bincount(labels).min() < 2:  # singletons are outliers, not sub-themes
+        labels = fcluster(tree, t=k, criterion="maxclust") - 1
+        sizes = np.bincount(labels)
+        if len(sizes) < 2 or sizes.min() < 2:  # singletons are outliers, not sub-themes
             continue
-        score = silhouette_score(vectors, labels, metric="cosine")
+        score = silhouette_score(
+            vectors, labels, metric="cosine", sample_size=min(n, SILHOUETTE_SAMPLE), random_state=0
+        )
         if score > best_score:
             best, best_score = labels, score
     return _by_size(best)
@@ -51,14 +56,14 @@ def distinctive_terms(documents: Sequence[str], top_n: int = 3) -> list[list[str
 
     if not documents:
         return []
-    vectorizer = CountVectorizer(
-        preprocessor=_normalise, token_pattern=TOKEN, stop_words=sorted(ENGLISH_STOP_WORDS | set(SPOKEN_FILLERS))
-    )
+    stop_words = sorted(ENGLISH_STOP_WORDS | set(SPOKEN_FILLERS))
+    vectorizer = CountVectorizer(preprocessor=_normalise, token_pattern=TOKEN, stop_words=stop_words)
     try:
         counts = vectorizer.fit_transform(documents).toarray().astype(float)
     except ValueError:  # only stop words everywhere
         return [[] for _ in documents]
     words = vectorizer.get_feature_names_out()
+    length = np.array([len(w) for w in words])  # among ties, longer words say more
     per_class = counts.sum(axis=1, keepdims=True)
     tf = counts / np.maximum(per_class, 1)
     idf = np.log(1 + per_class.mean() / np.maximum(counts.sum(axis=0), 1))
@@ -66,7 +71,7 @@ def distinctive_terms(documents: Sequence[str], top_n: int = 3) -> list[list[str
     terms = []
     for row, row_counts in zip(scores, counts):
         repeated = row_counts >= min(2, row_counts.max(initial=0))  # prefer words used twice
-        order = np.lexsort((-row, ~repeated))
+        order = np.lexsort((-length, -row, ~repeated))
         terms.append([str(words[i]) for i in order[:top_n] if row_counts[i] > 0])
     return terms
 

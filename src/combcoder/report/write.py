@@ -23,7 +23,9 @@ def write_report(report: Report, path: str | Path) -> list[Path]:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise CombcoderError(f"{path}: unknown report format {path.suffix or '(none)'!r}; expected one of {', '.join(FORMATS)}")
+        raise CombcoderError(
+            f"{path}: unknown report format {path.suffix or '(none)'!r}; expected one of {', '.join(FORMATS)}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         return [write_matrix_csv(report, path)]
@@ -62,10 +64,10 @@ def write_markdown(report: Report, path: Path) -> list[Path]:
         cells = []
         for p in report.columns:
             cell = report.cell(d, p)
-            groups = ", ".join(f"{g} {n}" for g, n in sorted(cell.by_group.items()))
-            themes = "; ".join(f"{t.label} ({t.size})" for t in cell.themes)
+            groups = _cell(", ".join(f"{g} {n}" for g, n in sorted(cell.by_group.items())))
+            themes = _cell("; ".join(f"{t.label} ({t.size})" for t in cell.themes))
             cells.append(" — ".join(x for x in (f"**{cell.count}**", groups, themes) if x))
-        lines.append(f"| {_cell(report.row_labels.get(d, d))} | " + " | ".join(_cell(c) for c in cells) + " |")
+        lines.append(f"| {_cell(report.row_labels.get(d, d))} | " + " | ".join(cells) + " |")
     if report.charts:
         folder = path.with_name(f"{path.stem}_files")
         folder.mkdir(exist_ok=True)
@@ -74,9 +76,11 @@ def write_markdown(report: Report, path: Path) -> list[Path]:
             image = folder / f"{name}.png"
             image.write_bytes(base64.b64decode(chart.png_base64))
             written.append(image)
-            lines += [f"![{_md(chart.description)}]({folder.name}/{image.name})", "", f"*{_md(chart.title)}*", ""]
+            image_link = f"![{_md(chart.description)}]({folder.name}/{image.name})"
+            lines += [image_link, "", f"*{_md(chart.title)}*", ""]
     for result in report.agreement.values():
-        lines += ["", f"## Agreement on {result.field}", "", "| Coefficient | Value | 95% CI | Units |", "|---|---|---|---|"]
+        lines += ["", f"## Agreement on {result.field}", ""]
+        lines += ["| Coefficient | Value | 95% CI | Units |", "|---|---|---|---|"]
         for name, e in result.overall.items():
             ci = "" if e.ci_low is None else f"{e.ci_low:.3f} to {e.ci_high:.3f}"
             value = "n/a" if e.value is None else f"{e.value:.3f}"
@@ -89,9 +93,7 @@ def write_markdown(report: Report, path: Path) -> list[Path]:
         for theme in cell.themes:
             lines += ["", f"#### {_md(theme.label)} ({theme.size})"]
             for e in theme.exemplars:
-                who = ", ".join(x for x in (e.speaker, e.role, e.group) if x and x != "unknown") or "speaker unknown"
-                how = "human-confirmed" if e.human else "model"
-                lines += ["", f"> {_md(e.text)}", ">", f"> — {_md(who)} · {_md(e.doc_id)} · {how}"]
+                lines += ["", f"> {_md(e.text)}", ">", f"> — {_md(e.who)} · {_md(e.doc_id)} · {e.how}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return written
 

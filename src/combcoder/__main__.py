@@ -1,0 +1,3 @@
+from combcoder.cli import main
+
+main()
