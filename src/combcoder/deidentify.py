@@ -32,6 +32,7 @@ import string
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,44 @@ GENERIC_SPEAKER = re.compile(
     r"nurse|doctor|gp|clinician|speaker|respondent|r|i|iv|int|mod|fac|q|a|m|f|unknown|all|several|"
     r"group|everyone|voices?|multiple)(?:[ _-]?\d{1,3}[a-z]?)?"
 )
+# Common first names in the UK across generations and communities. A capitalised word in
+# this list is a name; one that is also an ordinary word (AMBIGUOUS_NAMES) counts only next
+# to a title, a relationship word or a capitalised surname.
+FIRST_NAMES = frozenset("""aaliyah aaron abdul abigail abdullah adam adebayo ade adrian agnes ahmed aisha alan albert
+    alex alexander alfie alice alison amanda amara amelia amina amir amy andrea andrew andy angela
+    anil anita ann anna anne annie anthony anwar arthur asha ashley audrey ava barbara barry beatrice
+    ben benjamin bernadette bernard beryl betty bev beverley bilal billy bob brenda brian bridget
+    callum carl carmel carol caroline catherine charlie charles charlotte chidi chloe chris christine
+    christopher claire colin connor craig cynthia daniel danny darren dave david dawn dean debbie
+    deborah declan deepak denise dennis derek diane dominic donna doreen doris dorothy duncan eddie
+    edith edna edward eileen elaine eleanor elizabeth ellen ellie elsie emily emma eric ethan eve
+    evelyn farah fatima fiona florence francesca frank freda freya gail gareth gary gavin gemma
+    geoff geoffrey george georgia gerald gillian gladys glenda gordon graham greg gurpreet gwen
+    hannah harold harry harvey hassan hazel heather helen henry hilda howard hussain ian imran irene
+    isaac isabel isla ivan jack jackie jacqueline james jamal jamie jane janet janice jasmine jason
+    jean jeff jennifer jenny jeremy jessica jill jim jimmy joan joanne joe john jonathan joseph josh
+    joshua joyce judith judy julie june karen kate katie kathleen kathryn kay keith kelly ken kenneth
+    kevin kieran kim kirsty kwame lakshmi laura lauren lee leon leslie liam linda lisa lorraine louise
+    lucy luke lynn lynne mandeep margaret maria marie marion marjorie martin mary matthew maureen
+    megan mehmet melanie michael michelle mike mildred mohammed mohammad molly muhammad nadia nancy
+    naomi natalie neil nicholas nicola nigel nina noah norah norma norman olga olive oliver olivia
+    oscar owen pamela patricia patrick paul paula pauline peggy peter philip phyllis pippa pooja
+    priya rachel rajesh raj ravi rebecca rhys richard rita robert rosemary ross ruth ryan sadia sally
+    sam samantha samuel sandra sanjay sarah scott sean shabana shanice sharon sheila shirley simon
+    sophie stanley stephen steve steven stuart sue susan sylvia tanya teresa terry thomas tim timothy
+    tom tony tracey tracy trevor valerie vera veronica vicky victoria vincent violet wayne wendy
+    wilfred william yasmin yusuf yvonne zainab zara zoe pat ray rose grace joy hope faith dawn may
+    will mark bill ruby holly ivy iris jade lily daisy robin carol""".split())
+AMBIGUOUS_NAMES = frozenset("""pat ray rose grace joy hope faith dawn may will mark bill ruby holly ivy iris
+    jade lily daisy robin carol frank june gail heather hazel olive violet sue jack kay lee dean
+    gene jean sandy terry""".split())
+# Endings of English place names; a capitalised word with one, after "in", "to", "from"...,
+# is taken for a place ("lived in Handsworth").
+_TOPONYM = re.compile(
+    r"\b(?:in|to|from|near|around|outside|towards|round|at|of) "
+    r"(?P<place>[A-Z][a-z]+(?:worth|ton|ham|by|ford|ley|field|bury|borough|brough|wick|mouth|pool|chester|"
+    r"caster|cester|stead|thorpe|minster|combe|port|bridge|dale|wood|well|sey|holme|shaw|hurst|den|"
+    r"ing|ington|stone|more|moor|fleet|wich|wych))\b")
 # Places NER often calls people ("moved to Manchester"); a name here is typed PLACE.
 PLACES = frozenset("""London Manchester Birmingham Leeds Liverpool Sheffield Bristol Newcastle Nottingham
     Leicester Coventry Bradford Hull Stoke Wolverhampton Derby Southampton Portsmouth Plymouth Brighton
@@ -99,7 +138,7 @@ PLACES = frozenset("""London Manchester Birmingham Leeds Liverpool Sheffield Bri
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
-_NAME = r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?"
+_NAME = r"(?:Mc|Mac|O['’]|D['’])?[A-Z][a-z]+(?:['’][a-z]+)?(?:-[A-Z][a-z]+)?"
 _CAP = r"[A-Z][\w'’&.-]*"
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("EMAIL", re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,5}\b")),
@@ -115,6 +154,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("DATE", re.compile(rf"\b{_DAY}(?:\s+of)?\s+(?:{_MONTHS})\b\.?(?:,?\s+(?:19|20)\d\d)?")),
     ("DATE", re.compile(rf"\b(?:{_MONTHS})\.?\s+(?:the\s+)?{_DAY}\b(?:,?\s+(?:19|20)\d\d)?")),
     ("DATE", re.compile(rf"\b(?:{_MONTHS})\s+(?:19|20)\d\d\b")),
+    # "on the 20th": a day of the month on its own.
+    ("DATE", re.compile(r"(?<=\bon the )[0-3]?\d(?:st|nd|rd|th)\b(?! (?:century|time|floor|birthday|anniversary))")),
     # UK postcodes and street addresses.
     ("PLACE", re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\b")),
     ("PLACE", re.compile(rf"\b\d{{1,4}}[a-z]?,?\s+(?:{_CAP}\s+){{1,3}}(?:Road|Rd|Street|St|Avenue|Ave|Lane|Close|"
@@ -189,10 +230,12 @@ class DeidentifySummary:
 class Detector:
     """Find identifying spans in a text with spaCy NER and patterns."""
 
-    def __init__(self, nlp=None, model: str = DEFAULT_MODEL, keep: Iterable[str] = ()):
+    def __init__(self, nlp=None, model: str = DEFAULT_MODEL, keep: Iterable[str] = (),
+                 unknown_words: bool = True):
         self._nlp = nlp
         self.model = model
         self.keep = KEEP | {k.casefold() for k in keep}
+        self.unknown_words = unknown_words
 
     @property
     def nlp(self):
@@ -202,8 +245,11 @@ class Detector:
 
     def detect(self, text: str, speakers: Iterable[str] = ()) -> list[Entity]:
         """Return non-overlapping entities in ``text``, sorted by position."""
-        found = self._patterns(text) + self._titles(text) + self._ner(text) + self._speakers(text, speakers)
-        return _resolve(text, [e for e in (_trim(text, e) for e in found) if e and self._wanted(e)])
+        found = (self._patterns(text) + self._titles(text) + self._names(text) + self._unknown_words(text)
+                 + self._ner(text) + self._speakers(text, speakers))
+        pieces = [piece for e in found for piece in _split(text, e)]
+        wanted = [e for e in (_trim(text, e) for e in pieces) if e and self._wanted(e)]
+        return _resolve(text, [_extend(text, e) for e in wanted])
 
     def _patterns(self, text: str) -> list[Entity]:
         found = []
@@ -228,6 +274,45 @@ class Detector:
             start = match.start("name")
             surface = " ".join(words)
             found.append(Entity(start, start + len(surface), "PERSON", surface, "title"))
+        return found
+
+    def _names(self, text: str) -> list[Entity]:
+        """Find first names from the list (and a capitalised surname after one), and places by their ending."""
+        found = []
+        for match in _WORD.finditer(text):
+            word = match.group()
+            folded = word.casefold()
+            if folded not in FIRST_NAMES or not word[0].isupper() or word.isupper():
+                continue
+            before = text[max(0, match.start() - 30):match.start()]
+            previous = re.findall(r"[\w'’]+", before)
+            following = _SURNAME.match(text, match.end())
+            if folded in AMBIGUOUS_NAMES and not (
+                following or (previous and (previous[-1].casefold() in RELATIONS or previous[-1] in TITLES))):
+                continue
+            if folded in AMBIGUOUS_NAMES and _sentence_start(before) and not following:
+                continue
+            end = following.end() if following else match.end()
+            found.append(Entity(match.start(), end, "PERSON", text[match.start():end], "names"))
+        for match in _TOPONYM.finditer(text):
+            found.append(Entity(match.start("place"), match.end("place"), "PLACE", match.group("place"), "names"))
+        return found
+
+    def _unknown_words(self, text: str) -> list[Entity]:
+        """Find capitalised words inside a sentence that are not English words: mostly names."""
+        if not self.unknown_words:
+            return []
+        words = english_words()
+        found = []
+        for match in _WORD.finditer(text):
+            word = match.group()
+            before = text[max(0, match.start() - 30):match.start()]
+            if word.isupper() or _known(word, words, self.keep):
+                continue
+            if _sentence_start(before) and not _PERSON_CONTEXT.match(text, match.end()):
+                continue  # a sentence's first word: a name only when what follows says so
+            place = re.search(r"\b(?:in|to|from|near|around|outside|towards|round|at)\s$", before)
+            found.append(Entity(match.start(), match.end(), "PLACE" if place else "PERSON", word, "unknown"))
         return found
 
     def _ner(self, text: str) -> list[Entity]:
@@ -266,9 +351,45 @@ class Detector:
             if entity.type != "PERSON" and entity.text.isupper() and len(entity.text) <= 5 and \
                     entity.detector == "ner":
                 return False  # clinical acronyms: ECG, INR, BNP
-            if GENERIC_SPEAKER.fullmatch(entity.text.strip()):
+            if entity.detector != "title" and GENERIC_SPEAKER.fullmatch(entity.text.strip()):
                 return False
         return True
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Return the GCIDE dictionary's words, lower-case (from the english-words package)."""
+    try:
+        from english_words import get_english_words_set
+    except ImportError:
+        raise MissingExtraError("english-words", "deidentify") from None
+    return frozenset(get_english_words_set(["gcide"], lower=True)) | COLLOQUIAL
+
+
+# Words of speech and health care that the dictionary lacks.
+COLLOQUIAL = frozenset("""yeah yep yup nope okay ok alright mum mam nan nana gran grandad rehab physio chemo
+    bluetooth someone anyone everyone somebody anybody nobody everybody wifi covid telehealth
+    email emails online app apps internet website text texts facetime whatsapp""".split())
+# After a sentence's first word, what marks it as a person: "Stella from the team", "Linda said".
+_PERSON_CONTEXT = re.compile(r"(?:,| (?:from|said|says|told|tells|rang|rings|phoned|came|comes|does|did|gave|"
+                             r"gives|sorts|helps|helped|drove|drives|took|takes|and I|and me|and my)\b)")
+_CONTRACTION = re.compile(r"(?:['’](?:s|ll|d|ve|re|m|t)|n['’]t|s['’])$", re.IGNORECASE)
+
+
+def _known(word: str, words: frozenset[str], keep: frozenset[str]) -> bool:
+    """Return True if ``word`` (or its stem: -s, -ed, -ing, 's ...) is an ordinary word."""
+    folded = _CONTRACTION.sub("", word.casefold().replace("’", "'"))
+    if len(folded) < 3 or folded in words or folded in keep or folded in RELATIONS or word in TITLES:
+        return True
+    if folded in FIRST_NAMES or word in PLACES:
+        return False
+    for suffix in ("s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "ies", "ied", "ness", "ment"):
+        if folded.endswith(suffix) and len(folded) - len(suffix) >= (3 if len(suffix) < 4 else 4):
+            stem = folded[: -len(suffix)]
+            if stem in words or stem + "e" in words or stem + "y" in words or \
+                    (len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in words):
+                return True
+    return False
 
 
 def load_nlp(model: str = DEFAULT_MODEL):
@@ -292,6 +413,14 @@ def is_personal_name(speaker: str) -> bool:
     if label.casefold() in KEEP or label.casefold() in RELATIONS:
         return False
     return label[0].isupper() and not (label.isupper() and len(label) <= 3)
+
+
+_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+_SURNAME = re.compile(rf" (?!(?:{'|'.join(TITLES)}|And|But|The|I)\b)({_NAME})(?=[\s,.;:!?'’)]|$)")
+
+
+def _sentence_start(before: str) -> bool:
+    return not before.strip() or bool(re.search(r"(?:[.!?:]\s*|\n\s*)$", before))
 
 
 def _chunks(text: str, size: int):
@@ -331,9 +460,37 @@ _LEADING = frozenset("""the a an at in on to from for of by with my our your the
     went go going got was were is are said see saw""".split())
 
 
+_PARTICLES = frozenset("of and de da del della di du la le van von der den bin ibn al el upon on the".split())
+
+
+def _split(text: str, entity: Entity) -> list[Entity]:
+    """Split an NER name at ordinary lower-case words: "Sarah rang Dr Patel" is two names."""
+    if entity.detector != "ner" or entity.type not in ("PERSON", "PLACE", "ORG", "HOSPITAL"):
+        return [entity]
+    pieces, start = [], None
+    for match in re.finditer(r"\S+", text[entity.start:entity.end]):
+        word = match.group()
+        breaks = word[0].islower() and word.strip(",.").casefold() not in _PARTICLES
+        if breaks:
+            if start is not None:
+                pieces.append((start, last))
+            start = None
+        else:
+            if start is None:
+                start = entity.start + match.start()
+            last = entity.start + match.end()
+    if start is not None:
+        pieces.append((start, last))
+    if len(pieces) == 1 and pieces[0] == (entity.start, entity.end):
+        return [entity]
+    return [Entity(a, b, entity.type, text[a:b], entity.detector) for a, b in pieces]
+
+
 def _trim(text: str, entity: Entity) -> Entity | None:
     """Take titles, leading function words, possessive 's and punctuation off the span."""
     start, end = entity.start, entity.end
+    if entity.type in ("PHONE", "ID", "EMAIL") or (entity.type == "DATE" and entity.detector == "pattern"):
+        return entity  # patterns match these exactly
     span = text[start:end]
     while True:
         word = re.match(r"([\w'’&.-]+)(\s+)", span)
@@ -356,6 +513,36 @@ def _trim(text: str, entity: Entity) -> Entity | None:
     if start >= end:
         return None
     return Entity(start, end, entity.type, text[start:end], entity.detector)
+
+
+_RUN_WORD = re.compile(r"[A-Z][\w'’&-]*")
+
+
+def _extend(text: str, entity: Entity) -> Entity:
+    """Grow a name to the whole run of capitalised words around it ("Royal Albert Edward")."""
+    if entity.type not in ("PERSON", "PLACE", "HOSPITAL", "ORG"):
+        return entity
+    start, end = entity.start, entity.end
+    while True:  # to the right: " General", " Hill"
+        match = re.match(r" ([A-Z][\w'’&-]*)", text[end:end + 40])
+        if not match or match.group(1) in TITLES or match.group(1).casefold() in _LEADING | {"i"} \
+                or match.group(1).isupper():
+            break
+        end += match.end()
+    while True:  # to the left: "Royal "
+        match = re.search(r"([A-Z][\w'’&-]*) $", text[max(0, start - 40):start])
+        if not match:
+            break
+        word = match.group(1)
+        before = text[max(0, start - len(match.group()) - 30):start - len(match.group())]
+        if word in TITLES or word.casefold() in _LEADING | RELATIONS | {"i"} or word.isupper() or _sentence_start(before):
+            break
+        start -= len(match.group())
+    if (start, end) == (entity.start, entity.end):
+        return entity
+    span = text[start:end]
+    kind = "HOSPITAL" if re.search(rf"\b(?:{'|'.join(SERVICE_WORDS)})$", span) else entity.type
+    return Entity(start, end, kind, span, entity.detector)
 
 
 def _resolve(text: str, entities: list[Entity]) -> list[Entity]:

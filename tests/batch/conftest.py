@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"
 # The demo files with codable participant turns (plain text, captions, a table).
 DEMO_FILES = ("patients_fg.txt", "primary_care_fg.vtt", "hospital_fg.csv")
-SMALL_SHARDS = 0.02  # MB: each demo file (18-24 kB) closes a shard of its own
+SMALL_SHARDS = 0.015  # MB: each demo file (18-24 kB) closes a shard of its own
 
 
 @pytest.fixture
@@ -25,22 +25,40 @@ def demo_corpus(tmp_path) -> Path:
 
 
 @pytest.fixture
-def copies_corpus(tmp_path) -> Path:
-    """Three copies of the demo transcripts (nine files, about nine 20 kB shards)."""
-    folder = tmp_path / "copies"
+def small_transcripts(tmp_path) -> Path:
+    """Ten short plain-text transcripts (about 3 kB, 24 turns each) made from seed utterances."""
+    import json
+
+    rows = [json.loads(line) for line in (REPO / "data" / "seed" / "capability.jsonl").read_text().splitlines()]
+    questions = ["Can you say more about that?", "How did that go?", "And what happened then?"]
+    answers = [r["text"] for r in rows if r.get("speaker_role") != "interviewer"]
+    folder = tmp_path / "transcripts"
     folder.mkdir()
-    for k in range(3):
-        for name in DEMO_FILES:
-            stem, suffix = name.rsplit(".", 1)
-            shutil.copy(DEMO / name, folder / f"{stem}_{k}.{suffix}")
+    for k in range(10):
+        turns = []
+        for i in range(12):
+            turns.append(f"Moderator: {questions[(k * 12 + i) % len(questions)]}")
+            turns.append(f"P{i % 4 + 1}: {answers[(k * 12 + i) % len(answers)]}")
+        (folder / f"interview_{k:02d}.txt").write_text("\n\n".join(turns) + "\n", encoding="utf-8")
     return folder
 
 
-def read_rows(out_dir: Path) -> list[dict]:
-    """All output rows, shard by shard, in file order."""
+def _read_rows(out_dir: Path) -> list[dict]:
     import pyarrow.parquet as pq
 
     rows = []
     for path in sorted((out_dir / "parquet").glob("part-*.parquet")):
         rows += pq.read_table(path).to_pylist()
     return rows
+
+
+@pytest.fixture(scope="session")
+def read_rows():
+    """Return a function: all output rows of a batch output folder, shard by shard, in file order."""
+    return _read_rows
+
+
+@pytest.fixture(scope="session")
+def small_shards() -> float:
+    """A shard size (MB) at which each demo file (18-24 kB) closes a shard of its own."""
+    return SMALL_SHARDS

@@ -9,7 +9,6 @@ from typer.testing import CliRunner
 
 from combcoder.cli import app
 
-from .conftest import read_rows
 
 runner = CliRunner()
 
@@ -22,13 +21,13 @@ def test_help_describes_every_option():
         assert option in result.output
 
 
-def test_batch_command_writes_shards_and_reports(demo_corpus, models_root, tmp_path):
+def test_batch_command_writes_shards_and_reports(demo_corpus, models_root, tmp_path, read_rows):
     out = tmp_path / "out"
-    result = runner.invoke(app, ["batch", str(demo_corpus), "-o", str(out), "--jsonl", "--shard-mb", "0.02"])
+    result = runner.invoke(app, ["batch", str(demo_corpus), "-o", str(out), "--jsonl", "--shard-mb", "0.015"])
     assert result.exit_code == 0, result.output
     assert "3 shards (0 from an earlier run)" in result.output
     assert len(read_rows(out)) > 300 and len(list((out / "jsonl").glob("*.jsonl"))) == 3
-    again = runner.invoke(app, ["batch", str(demo_corpus), "-o", str(out), "--jsonl", "--shard-mb", "0.02"])
+    again = runner.invoke(app, ["batch", str(demo_corpus), "-o", str(out), "--jsonl", "--shard-mb", "0.015"])
     assert "3 shards (3 from an earlier run)" in again.output
 
 

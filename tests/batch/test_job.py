@@ -11,15 +11,14 @@ import pytest
 from combcoder.batch import run_batch
 from combcoder.errors import ConfigError, InputError
 
-from .conftest import DEMO, SMALL_SHARDS, read_rows
 
 
-def test_rows_match_the_code_command(demo_corpus, models_root, tmp_path):
+def test_rows_match_the_code_command(demo_corpus, models_root, tmp_path, read_rows, small_shards):
     from combcoder.pipeline import code_corpus
     from combcoder.registry import load_model
 
     out = tmp_path / "out"
-    summary = run_batch([demo_corpus], out, shard_mb=SMALL_SHARDS, jsonl=True)
+    summary = run_batch([demo_corpus], out, shard_mb=small_shards, jsonl=True)
     code_corpus([demo_corpus], tmp_path / "code", classifier=load_model())
     expected = [json.loads(line) for line in (tmp_path / "code" / "utterances.jsonl").read_text().splitlines()]
 
@@ -40,11 +39,12 @@ def test_rows_match_the_code_command(demo_corpus, models_root, tmp_path):
     assert written["utterances"] == len(rows) and written["job"]["backend"] == "torch"
 
 
-def test_rerun_skips_finished_shards_and_redoes_changed_files(demo_corpus, models_root, tmp_path):
+def test_rerun_skips_finished_shards_and_redoes_changed_files(demo_corpus, models_root, tmp_path, read_rows,
+                                                             small_shards):
     out = tmp_path / "out"
-    first = run_batch([demo_corpus], out, shard_mb=SMALL_SHARDS)
+    first = run_batch([demo_corpus], out, shard_mb=small_shards)
     rows = read_rows(out)
-    again = run_batch([demo_corpus], out, shard_mb=SMALL_SHARDS)
+    again = run_batch([demo_corpus], out, shard_mb=small_shards)
     assert again.shards_resumed == 3 and again.utterances_this_run == 0
     assert read_rows(out) == rows
     assert (again.utterances, again.codable, again.counts) == (first.utterances, first.codable, first.counts)
@@ -53,7 +53,7 @@ def test_rerun_skips_finished_shards_and_redoes_changed_files(demo_corpus, model
     vtt = demo_corpus / "primary_care_fg.vtt"
     vtt.write_text(vtt.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     os.utime(vtt, ns=(vtt.stat().st_atime_ns, vtt.stat().st_mtime_ns + 10**9))
-    third = run_batch([demo_corpus], out, shard_mb=SMALL_SHARDS)
+    third = run_batch([demo_corpus], out, shard_mb=small_shards)
     assert third.shards_resumed == 2 and third.utterances_this_run > 0
     assert read_rows(out) == rows
 
@@ -67,12 +67,12 @@ def test_a_different_job_in_the_same_folder_is_refused_unless_restarted(demo_cor
     assert summary.shards_resumed == 0 and summary.utterances_this_run > 0
 
 
-def test_fewer_inputs_on_rerun_drop_the_stale_shards(demo_corpus, models_root, tmp_path):
+def test_fewer_inputs_on_rerun_drop_the_stale_shards(demo_corpus, models_root, tmp_path, read_rows, small_shards):
     out = tmp_path / "out"
-    run_batch([demo_corpus], out, shard_mb=SMALL_SHARDS)
+    run_batch([demo_corpus], out, shard_mb=small_shards)
     (demo_corpus / "primary_care_fg.vtt").unlink()
     (demo_corpus / "patients_fg.txt").unlink()
-    summary = run_batch([demo_corpus], out, shard_mb=SMALL_SHARDS)
+    summary = run_batch([demo_corpus], out, shard_mb=small_shards)
     assert summary.shards == 1
     assert sorted(p.name for p in (out / "parquet").iterdir()) == ["part-00000.parquet"]
     assert {r["doc_id"] for r in read_rows(out)} == {"hospital_fg"}
@@ -94,10 +94,10 @@ def test_chunks_bound_what_is_held_and_progress_reaches_the_end(demo_corpus, mod
     assert any(r.eta_s and r.eta_s > 0 for r in reports[:-1]) and reports[-1].rate > 0
 
 
-def test_manifest_input_carries_metadata_and_unreadable_files_are_reported(models_root, tmp_path):
+def test_manifest_input_carries_metadata_and_unreadable_files_are_reported(models_root, tmp_path, read_rows):
     folder = tmp_path / "corpus"
     folder.mkdir()
-    (folder / "good.txt").write_bytes((DEMO / "patients_fg.txt").read_bytes())
+    (folder / "good.txt").write_bytes((Path(__file__).resolve().parents[2] / "data" / "demo" / "patients_fg.txt").read_bytes())
     (folder / "broken.txt").write_bytes(b"\x00\x01\x02binary\x00" * 50)
     (folder / "manifest.yaml").write_text(
         "documents:\n  - {path: good.txt, id: good, group: patients}\n  - {path: broken.txt, id: broken}\n"

@@ -86,10 +86,9 @@ def test_onnx_agrees_with_torch_on_seed_dev(model_folder, seed_dev):
     assert agree_int8 >= 0.8  # the barely trained fixture model has small margins; see bench_batch.py
 
 
-def test_batch_job_with_onnx_backend(models_root, demo_corpus, tmp_path):
+def test_batch_job_with_onnx_backend(models_root, demo_corpus, tmp_path, read_rows):
     from combcoder.batch import run_batch
 
-    from .conftest import read_rows
 
     torch_summary = run_batch([demo_corpus], tmp_path / "torch")
     onnx_summary = run_batch([demo_corpus], tmp_path / "onnx", backend="onnx")

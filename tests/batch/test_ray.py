@@ -6,11 +6,10 @@ import pytest
 
 pytest.importorskip("ray")
 
-from .conftest import SMALL_SHARDS, read_rows  # noqa: E402
 
 
 @pytest.mark.slow
-def test_ray_engine_matches_local_engine(demo_corpus, models_root, tmp_path):
+def test_ray_engine_matches_local_engine(demo_corpus, models_root, tmp_path, read_rows, small_shards):
     import ray
 
     from combcoder.batch import run_batch
@@ -18,11 +17,11 @@ def test_ray_engine_matches_local_engine(demo_corpus, models_root, tmp_path):
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         reports = []
-        summary = run_batch([demo_corpus], tmp_path / "ray", engine="ray", shard_mb=SMALL_SHARDS,
+        summary = run_batch([demo_corpus], tmp_path / "ray", engine="ray", shard_mb=small_shards,
                             threads=1, on_progress=reports.append)
     finally:
         ray.shutdown()
-    local = run_batch([demo_corpus], tmp_path / "local", shard_mb=SMALL_SHARDS, threads=1)
+    local = run_batch([demo_corpus], tmp_path / "local", shard_mb=small_shards, threads=1)
     assert summary.shards == 3 and summary.shards_resumed == 0
     a, b = read_rows(tmp_path / "ray"), read_rows(tmp_path / "local")
     assert [r["id"] for r in a] == [r["id"] for r in b]

@@ -25,12 +25,15 @@ def export(
     name: Annotated[Optional[str], typer.Option(help="Project name shown in the QDA program.")] = None,
     codebook: Annotated[Optional[Path], typer.Option(help="Codebook YAML (default: the shipped COM-B).")] = None,
     validate: Annotated[bool, typer.Option(help="Check the file against the REFI-QDA schema.")] = False,
+    db: Annotated[Optional[str], typer.Option(
+        help="Export from the review store instead (SQLite path or PostgreSQL URL): suggestions and decisions.")] = None,
+    project: Annotated[Optional[str], typer.Option(help="Store project (default: the store's only project).")] = None,
 ) -> None:
     """Export coded transcripts for NVivo, ATLAS.ti, MAXQDA or QualCoder (REFI-QDA), or as CSV."""
     from ..export import export_project
 
     summary = export_project(source, out, format=format, transcripts=transcripts, manifest=manifest, offsets=offsets,
-                             name=name, codebook_path=codebook, validate=validate)
+                             name=name, codebook_path=codebook, validate=validate, db=db, project=project)
     for warning in summary.warnings:
         echo_err(f"note: {warning}")
     for skipped in summary.skipped:

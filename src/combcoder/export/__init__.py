@@ -36,9 +36,12 @@ def export_project(
     name: str | None = None,
     codebook_path: str | Path | None = None,
     validate: bool = False,
+    db: str | Path | None = None,
+    project: str | None = None,
 ) -> ExportSummary:
-    """Export a ``code`` output folder (or, for qdc, just the codebook) to ``out``.
+    """Export a ``code`` output folder, or a review-store project (``db``), to ``out``.
 
+    For ``qdc`` only the codebook is written.
     With ``validate``, check the file against the REFI-QDA schema (needs the ``interop``
     extra) and raise CombcoderError listing any problem.
     """
@@ -50,15 +53,22 @@ def export_project(
     if format == "qdc":
         summary = write_qdc(out, codebook=codebook)
         return _validated(summary, validate)
-    if source is None:
-        raise CombcoderError(f"--format {format} needs a coded project: a `combcoder code` output folder")
-    project = load_code_output(source, transcripts, manifest=manifest, name=name,
-                               need_texts=format != "csv")
-    if format == "csv":
-        summary = write_csv(project, out, codebook=codebook)
+    if db is not None:
+        if source is not None:
+            raise CombcoderError("give either a `combcoder code` output folder or --db, not both")
+        from .from_store import load_store_project
+
+        coded = load_store_project(db, project)
+        coded.name = name or coded.name
+    elif source is None:
+        raise CombcoderError(f"--format {format} needs a coded project: a `combcoder code` output folder or --db")
     else:
-        summary = write_qdpx(project, out, codebook=codebook, offsets=offsets)
-    summary.warnings[:0] = project.warnings
+        coded = load_code_output(source, transcripts, manifest=manifest, name=name, need_texts=format != "csv")
+    if format == "csv":
+        summary = write_csv(coded, out, codebook=codebook)
+    else:
+        summary = write_qdpx(coded, out, codebook=codebook, offsets=offsets)
+    summary.warnings[:0] = coded.warnings
     return _validated(summary, validate)
 
 

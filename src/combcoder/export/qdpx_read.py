@@ -1,8 +1,8 @@
 """Read a REFI-QDA project (.qdpx): transcripts become Documents, codings become Annotations.
 
 Safety: the archive is read in memory within limits (see ``safezip``); ``project.qde`` is
-parsed with defusedxml, which refuses any DTD (so no XXE, no entity expansion), as a
-stream with a cap on elements and nesting depth.
+streamed through defusedxml's SAX parser, which refuses any DTD (so no XXE, no entity
+expansion); no tree is built, and elements and nesting depth are capped.
 
 What is read: every ``TextSource`` whose text is inside the archive (``internal://`` or
 inline ``PlainTextContent``); every ``PlainTextSelection`` in it, with its ``Coding``s
@@ -20,17 +20,17 @@ for NVivo projects and code points for everything else.
 from __future__ import annotations
 
 import bisect
-import io
 import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import ParseError
+from xml.sax import SAXParseException
+from xml.sax.handler import ContentHandler
 
+import defusedxml.sax as defused_sax
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
 
 from ..codebook import Codebook, load_codebook
 from ..errors import CombcoderError, InputError
@@ -41,7 +41,7 @@ from .project import Annotation, Project, document_to_dict, write_jsonl
 from .qdpx import MODEL_USER_PREFIX, OFFSETS_NOTE, user_guid
 from .safezip import DEFAULT_LIMITS, SafeZip, ZipLimits, is_safe_name
 
-MAX_ELEMENTS = 2_000_000
+MAX_ELEMENTS = 1_000_000
 MAX_DEPTH = 200
 CODING_BUCKETS = ("imported", "model", "unmapped", "ignored", "dangling", "bad_selection", "whole_document",
                   "source_not_read")
@@ -153,105 +153,118 @@ def import_qdpx(path: str | Path, out_dir: str | Path, **options) -> ImportSumma
 # --- parsing ---------------------------------------------------------------------------
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
 def _parse(path: Path, xml: bytes) -> _Parsed:
-    parsed = _Parsed()
-    depth = elements = 0
-    stack: list[str] = []
+    """Stream project.qde through defusedxml's SAX parser: no tree is built, memory stays flat."""
+    handler = _Reader(path)
     try:
-        for event, element in iterparse(io.BytesIO(xml), events=("start", "end"), forbid_dtd=True):
-            if event == "start":
-                elements += 1
-                depth += 1
-                if elements > MAX_ELEMENTS:
-                    raise InputError(path, f"project.qde has more than {MAX_ELEMENTS:,} elements; refusing it")
-                if depth > MAX_DEPTH:
-                    raise InputError(path, f"project.qde nests elements more than {MAX_DEPTH} deep; refusing it")
-                if depth == 1:
-                    if _local(element.tag) != "Project":
-                        raise InputError(path, f"project.qde: root element is {_local(element.tag)!r}, "
-                                         "expected 'Project'", hint="is this a REFI-QDA .qdpx file?")
-                    parsed.origin = element.get("origin")
-                stack.append(_local(element.tag))
-                continue
-            depth -= 1
-            name = stack.pop()
-            parent = stack[-1] if stack else None
-            if parent == "Project":
-                if name == "Users":
-                    parsed.users = {u.get("guid", ""): u.get("name") or u.get("id") or "unnamed user"
-                                    for u in element if _local(u.tag) == "User"}
-                elif name == "CodeBook":
-                    parsed.codes = _code_paths(element)
-                elif name == "Variables":
-                    parsed.variables = {v.get("guid", ""): v.get("name", "") for v in element
-                                        if _local(v.tag) == "Variable"}
-                elif name == "Description":
-                    parsed.description = element.text or ""
-                element.clear()
-            elif parent == "Sources":
-                if name == "TextSource":
-                    parsed.sources.append(_source(element))
-                elif name in _SOURCE_KINDS:
-                    parsed.other_sources.append(f"{element.get('name') or element.get('guid')}: "
-                                                f"{_SOURCE_KINDS[name]} sources are not imported")
-                element.clear()
-    except ParseError as exc:
-        raise InputError(path, f"project.qde is not well-formed XML: {exc}") from None
+        defused_sax.parseString(xml, handler, forbid_dtd=True)
+    except SAXParseException as exc:
+        raise InputError(path, f"project.qde is not well-formed XML: {exc.getMessage()} "
+                         f"(line {exc.getLineNumber()}, column {exc.getColumnNumber()})") from None
     except DefusedXmlException as exc:
         raise InputError(path, f"project.qde: refusing unsafe XML ({type(exc).__name__}: {exc})",
                          hint="a project file never needs a DTD or entities") from None
-    return parsed
+    return handler.parsed
 
 
-def _code_paths(codebook) -> dict[str, list[str]]:
-    paths: dict[str, list[str]] = {}
-    stack = [(child, []) for child in codebook if _local(child.tag) == "Codes"]
-    while stack:
-        element, above = stack.pop()
-        for child in element:
-            if _local(child.tag) != "Code":
-                continue
-            path = [*above, child.get("name") or ""]
-            paths[child.get("guid", "")] = path
-            stack.append((child, path))
-    return paths
+# Elements whose attributes are needed when they end, and elements whose text is needed.
+_KEEP_ATTRIBUTES = frozenset({"User", "Code", "Variable", "PDFSource", "PictureSource", "AudioSource", "VideoSource"})
+_TEXT = frozenset({"Description", "PlainTextContent", "TextValue", "BooleanValue", "IntegerValue", "FloatValue",
+                   "DateValue", "DateTimeValue"})
 
 
-def _source(element) -> _Source:
-    selections = []
-    document_codings = 0
-    content = None
-    variables: dict[str, str] = {}
-    for child in element:
-        tag = _local(child.tag)
-        if tag == "PlainTextContent":
-            content = child.text or ""
-        elif tag == "PlainTextSelection":
-            codings = []
-            description = ""
-            for coding in child:
-                if _local(coding.tag) == "Description":
-                    description = (coding.text or "")[:1000]
-                if _local(coding.tag) != "Coding":
-                    continue
-                ref = next((r.get("targetGUID") for r in coding if _local(r.tag) == "CodeRef"), None)
-                codings.append((coding.get("creatingUser"), ref))
-            selections.append(_Selection(child.get("guid", ""), child.get("name") or "",
-                                         child.get("startPosition"), child.get("endPosition"),
-                                         child.get("creatingUser"), codings, description))
+class _Reader(ContentHandler):
+    """Turn SAX events into users, code paths, variables and sources."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+        self.parsed = _Parsed()
+        self.elements = 0
+        self.stack: list[tuple[str, dict | None]] = []
+        self.text: list[str] | None = None
+        self.code_path: list[str] = []
+        self.source: _Source | None = None
+        self.selection: _Selection | None = None
+        self.coding_user: str | None = None
+        self.coding_ref: str | None = None
+        self.variable_ref: str | None = None
+        self.variable_value: str | None = None
+
+    def startElement(self, name: str, attrs) -> None:  # noqa: N802 (SAX's name)
+        tag = name.rsplit(":", 1)[-1]
+        self.elements += 1
+        if self.elements > MAX_ELEMENTS:
+            raise InputError(self.path, f"project.qde has more than {MAX_ELEMENTS:,} elements; refusing it")
+        if len(self.stack) >= MAX_DEPTH:
+            raise InputError(self.path, f"project.qde nests elements more than {MAX_DEPTH} deep; refusing it")
+        if not self.stack and tag != "Project":
+            raise InputError(self.path, f"project.qde: root element is {tag!r}, expected 'Project'",
+                             hint="is this a REFI-QDA .qdpx file?")
+        parent = self.stack[-1][0] if self.stack else None
+        self.stack.append((tag, dict(attrs) if tag in _KEEP_ATTRIBUTES else None))
+        self.text = [] if tag in _TEXT else None
+        if tag == "Project":
+            self.parsed.origin = attrs.get("origin")
+        elif tag == "Code":
+            self.code_path.append(attrs.get("name") or "")
+        elif tag == "TextSource" and parent == "Sources":
+            self.source = _Source(attrs.get("guid", ""), attrs.get("name") or "", attrs.get("plainTextPath"),
+                                  None, attrs.get("richTextPath"), [], 0, {})
+        elif tag == "PlainTextSelection" and self.source is not None and parent == "TextSource":
+            self.selection = _Selection(attrs.get("guid", ""), attrs.get("name") or "", attrs.get("startPosition"),
+                                        attrs.get("endPosition"), attrs.get("creatingUser"), [])
         elif tag == "Coding":
-            document_codings += 1
+            self.coding_user, self.coding_ref = attrs.get("creatingUser"), None
+        elif tag == "CodeRef" and parent == "Coding":
+            self.coding_ref = attrs.get("targetGUID")
         elif tag == "VariableValue":
-            ref = next((r.get("targetGUID") for r in child if _local(r.tag) == "VariableRef"), None)
-            value = next((v.text for v in child if _local(v.tag).endswith("Value")), None)
-            if ref and value is not None:
-                variables[ref] = value
-    return _Source(element.get("guid", ""), element.get("name") or "", element.get("plainTextPath"),
-                   content, element.get("richTextPath"), selections, document_codings, variables)
+            self.variable_ref = self.variable_value = None
+        elif tag == "VariableRef" and parent == "VariableValue":
+            self.variable_ref = attrs.get("targetGUID")
+
+    def characters(self, content: str) -> None:
+        if self.text is not None:
+            self.text.append(content)
+
+    def endElement(self, name: str) -> None:  # noqa: N802
+        tag, attrs = self.stack.pop()
+        parent = self.stack[-1][0] if self.stack else None
+        text = "".join(self.text) if self.text is not None else ""
+        self.text = None
+        parsed = self.parsed
+        if tag == "User" and parent == "Users":
+            parsed.users[attrs.get("guid", "")] = attrs.get("name") or attrs.get("id") or "unnamed user"
+        elif tag == "Code" and self.code_path:
+            parsed.codes[attrs.get("guid", "")] = list(self.code_path)
+            self.code_path.pop()
+        elif tag == "Variable" and parent == "Variables":
+            parsed.variables[attrs.get("guid", "")] = attrs.get("name", "")
+        elif tag == "Description" and parent == "Project":
+            parsed.description = text
+        elif tag == "Description" and parent == "PlainTextSelection" and self.selection is not None:
+            self.selection.description = text[:1000]
+        elif tag == "Coding":
+            if parent == "PlainTextSelection" and self.selection is not None:
+                self.selection.codings.append((self.coding_user, self.coding_ref))
+            elif parent == "TextSource" and self.source is not None:
+                self.source.document_codings += 1
+        elif tag in _TEXT and parent == "VariableValue":
+            self.variable_value = text
+        elif tag == "VariableValue" and parent == "TextSource" and self.source is not None:
+            if self.variable_ref and self.variable_value is not None:
+                self.source.variables[self.variable_ref] = self.variable_value
+        elif tag == "PlainTextContent" and parent == "TextSource" and self.source is not None:
+            self.source.content = text
+        elif tag == "PlainTextSelection" and self.selection is not None and parent == "TextSource":
+            self.source.selections.append(self.selection)
+            self.selection = None
+        elif tag == "TextSource" and parent == "Sources" and self.source is not None:
+            parsed.sources.append(self.source)
+            self.source = None
+        elif tag in _SOURCE_KINDS and parent == "Sources":
+            parsed.other_sources.append(f"{attrs.get('name') or attrs.get('guid')}: "
+                                        f"{_SOURCE_KINDS[tag]} sources are not imported")
 
 
 # --- building --------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def check_size(path: Path) -> None:
     if size > MAX_FILE_BYTES:
         raise InputError(
             path,
-            f"file is {size / 1e6:.1f} MB, larger than the {MAX_FILE_BYTES / 1e6:.0f} MB limit",
+            f"file is {size / 2**20:.1f} MB, larger than the {MAX_FILE_BYTES / 2**20:.0f} MB limit",
             hint="split the transcript into smaller files",
         )
 

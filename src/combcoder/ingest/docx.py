@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Iterator
 
@@ -104,7 +105,8 @@ def _check_package(path: Path) -> None:
             if DOCUMENT_PART not in archive.namelist():
                 raise InputError(path, f"not a Word document: no {DOCUMENT_PART} inside")
             xml = archive.read(DOCUMENT_PART)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError,
+            zlib.error) as exc:  # zlib.error: a damaged deflate stream inside the zip
         raise InputError(
             path,
             f"not a valid .docx (zip) file: {exc}",
@@ -128,7 +130,8 @@ def _open(path: Path):
     try:
         return docx.Document(str(path))
     # python-docx reports a broken package part in many ways, AttributeError among them.
-    except (OpcError, LxmlError, KeyError, ValueError, AttributeError, zipfile.BadZipFile) as exc:
+    except (OpcError, LxmlError, KeyError, ValueError, AttributeError, zipfile.BadZipFile, EOFError,
+            zlib.error) as exc:
         raise InputError(path, f"cannot read .docx: {exc}") from None
 
 

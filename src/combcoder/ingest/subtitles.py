@@ -44,6 +44,7 @@ def read_vtt(path: Path, speakers: SpeakerConfig) -> Parsed:
             )
         where = f"cue {cues}, line {first + timing}"
         start, end = _parse_timing(path, block[timing], _VTT_TIME, where, _VTT_HINT)
+        _check_no_timing(path, block, timing + 1, first, cues)
         found = _voice_units(" ".join(block[timing + 1 :]), cues, start, end, speakers)
         if not any(u.text for u in found):
             warnings.append(f"cue {cues} has no text")
@@ -73,11 +74,22 @@ def read_srt(path: Path, speakers: SpeakerConfig) -> Parsed:
             )
         where = f"cue {cues}, line {first + 1}"
         start, end = _parse_timing(path, block[1], _SRT_TIME, where, _SRT_HINT)
+        _check_no_timing(path, block, 2, first, cues)
         unit = _label_unit(_strip_tags(" ".join(block[2:])), cues, start, end, speakers)
         if not unit.text:
             warnings.append(f"cue {cues} has no text")
         units.append(unit)
     return _finish(path, units, cues, warnings, speakers, "srt", decoded.encoding)
+
+
+def _check_no_timing(path: Path, block: list[str], text_from: int, first: int, cue: int) -> None:
+    """Refuse a timing line among a cue's text lines: two cues without a blank line between."""
+    for offset, line in enumerate(block[text_from:], text_from):
+        if "-->" in line:
+            raise InputError(
+                path, "a timing line inside the cue's text", where=f"cue {cue}, line {first + offset}",
+                hint="is the blank line before the next cue missing?",
+            )
 
 
 def _blocks(lines: list[str]):

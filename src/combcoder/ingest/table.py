@@ -71,6 +71,8 @@ def read_jsonl(path: Path, speakers: SpeakerConfig) -> Parsed:
         except json.JSONDecodeError as exc:
             message = f"invalid JSON: {exc.msg} (column {exc.colno})"
             raise InputError(path, message, where=where) from None
+        except RecursionError:  # hostile input: arrays or objects nested thousands deep
+            raise InputError(path, "JSON nested too deeply", where=where) from None
         if not isinstance(record, dict):
             found = type(record).__name__
             raise InputError(path, f"expected a JSON object, found {found}", where=where)

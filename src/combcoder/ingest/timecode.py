@@ -30,7 +30,7 @@ def parse_time(value: object) -> float | None:
     if isinstance(value, bool):
         raise ValueError(f"expected a time, found {value!r}")
     if isinstance(value, (int, float)):
-        if value < 0 or value != value:  # negative or NaN
+        if value < 0 or value != value or value == float("inf"):  # negative, NaN or infinite
             raise ValueError(f"expected a time of 0 seconds or more, found {value!r}")
         return float(value)
     if isinstance(value, str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,8 +20,12 @@ from .app import Auth, Forbidden, ReviewState, project_access, require_csrf, req
 from .jobs import job_dict
 from .views import ORDERS, STATUSES, Filters, item_view, next_item, progress
 
-page_router = APIRouter()
-api_router = APIRouter(prefix="/api")
+# Login is checked by the routers themselves, so no route can forget it; handlers that need the
+# coder ask for the same (per-request cached) dependency.
+public_router = APIRouter()
+page_router = APIRouter(dependencies=[Depends(require_login)])
+api_router = APIRouter(prefix="/api", dependencies=[Depends(require_login)])
+Login = Depends(require_login)
 MAX_FORM_BYTES = 10_000
 
 
@@ -45,29 +49,28 @@ def _filters(request: Request, *, after: str | None = None) -> Filters:
 
 def _next_and_view(state: ReviewState, project: Project, who: Auth, mode: str, filters: Filters,
                    key: str | None = None) -> dict[str, Any]:
-    """The item to show (``key``, or the queue's next) with progress; holds a lease on it."""
-    index = state.indexes.get(state.store, project.id)
-    result = None
-    if key is None:
-        result = next_item(state.store, index, project.id, who.coder, mode, filters, state.leases)
-        key = result.key
-    item = item_view(state.store, index, project.id, who.coder, mode, key) if key else None
-    if item is not None and item["queue_row"] is not None:
-        state.leases.hold(project.id, who.coder.id, int(index.ids[item["queue_row"]]))
-    return {
-        "item": item,
-        "remaining": result.remaining if result else None,
-        "order": result.order if result else filters.order,
-        "note": result.note if result else "",
-        "progress": progress(state.store, index, project.id, who.coder, mode),
-    }
+    """The item to show (``key``, or the queue's next, which is then held for this coder) with progress."""
+    with state.store.reading() as session:
+        index = state.indexes.get(state.store, project.id, session)
+        result = None
+        if key is None:
+            result = next_item(session, index, project.id, who.coder, mode, filters, state.leases)
+            key = result.key
+        item = item_view(session, index, project.id, who.coder, mode, key) if key else None
+        if result is None and item is not None and item["queue_row"] is not None:
+            state.leases.hold(project.id, who.coder.id, int(index.ids[item["queue_row"]]))
+        return {
+            "item": item,
+            "remaining": result.remaining if result else None,
+            "order": result.order if result else filters.order,
+            "note": result.note if result else "",
+            "progress": progress(session, index, project.id, who.coder, mode),
+        }
 
 
 def _current_suggestion(state: ReviewState, project: Project, key: str) -> Suggestion | None:
+    active = select(Project.active_model_id).where(Project.id == project.id).scalar_subquery()
     with state.store.reading() as session:
-        active = session.scalar(select(Project.active_model_id).where(Project.id == project.id))
-        if not active:
-            return None
         return session.scalar(
             select(Suggestion).join(Utterance, Utterance.id == Suggestion.utterance_id)
             .where(Utterance.project_id == project.id, Utterance.key == key, Suggestion.model_version_id == active)
@@ -104,12 +107,12 @@ def _login_form(request: Request, next_path: str, error: str | None = None, stat
     return response
 
 
-@page_router.get("/login", response_class=HTMLResponse)
+@public_router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/"):
     return _login_form(request, next)
 
 
-@page_router.post("/login")
+@public_router.post("/login")
 async def login(request: Request):
     state = review_state(request)
     form = await _form(request)
@@ -134,8 +137,7 @@ async def login(request: Request):
 
 
 @page_router.post("/logout")
-async def logout(request: Request):
-    who = await run_in_threadpool(require_login, request)
+async def logout(request: Request, who: Auth = Login):
     form = await _form(request)
     require_csrf(request, who, form.get("csrf_token"))
     await run_in_threadpool(auth.end_session, review_state(request).store, who.token)
@@ -145,8 +147,7 @@ async def logout(request: Request):
 
 
 @page_router.get("/", response_class=HTMLResponse)
-def home(request: Request):
-    who = require_login(request)
+def home(request: Request, who: Auth = Login):
     state = review_state(request)
     projects = visible_projects(state.store, who.coder)
     return _templates(request).TemplateResponse(request, "projects.html", {"who": who, "projects": projects})
@@ -156,13 +157,13 @@ def _page_context(request: Request, project: Project, who: Auth, mode: str) -> d
     state = review_state(request)
     index = state.indexes.get(state.store, project.id)
     return {"who": who, "project": project, "mode": mode, "domains": state.domains,
+            "domain_labels": {d["id"]: d["label"] for d in state.domains},
             "documents": index.documents, "orders": ORDERS,
             "statuses": [s for s in STATUSES if not (mode == "blind" and s == "uncoded")]}
 
 
 @page_router.get("/p/{project_id}", response_class=HTMLResponse)
-def review_page(request: Request, project_id: int, u: str | None = None):
-    who = require_login(request)
+def review_page(request: Request, project_id: int, u: str | None = None, who: Auth = Login):
     project, mode = project_access(request, project_id, who)
     state = review_state(request)
     try:
@@ -178,9 +179,8 @@ def review_page(request: Request, project_id: int, u: str | None = None):
 
 
 @page_router.get("/p/{project_id}/fragment", response_class=HTMLResponse)
-def review_fragment(request: Request, project_id: int, u: str | None = None):
+def review_fragment(request: Request, project_id: int, u: str | None = None, who: Auth = Login):
     """The workspace part of the review page, for the page's script to swap in."""
-    who = require_login(request)
     project, mode = project_access(request, project_id, who)
     workspace = _next_and_view(review_state(request), project, who, mode, _filters(request), key=u)
     context = _page_context(request, project, who, mode) | {"w": workspace}
@@ -188,18 +188,18 @@ def review_fragment(request: Request, project_id: int, u: str | None = None):
 
 
 @page_router.get("/p/{project_id}/admin", response_class=HTMLResponse)
-def admin_page(request: Request, project_id: int):
-    who = require_login(request)
+def admin_page(request: Request, project_id: int, who: Auth = Login):
     project, mode = project_access(request, project_id, who)
     if not who.coder.is_admin:
         raise Forbidden("only admins can open the project's admin page")
     state = review_state(request)
-    index = state.indexes.get(state.store, project.id)
     with state.store.reading() as session:
+        index = state.indexes.get(state.store, project.id, session)
+        progress_now = progress(session, index, project.id, who.coder, mode)
         jobs = session.scalars(select(Job).where(Job.project_id == project.id).order_by(Job.id.desc()).limit(10)).all()
         models = session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc()).limit(10)).all()
     context = _page_context(request, project, who, mode) | {
-        "progress": progress(state.store, index, project.id, who.coder, mode),
+        "progress": progress_now,
         "jobs": [job_dict(j, state.runner.log.get(j.id)) for j in jobs], "models": models,
         "active_model": index.model_version, "running": state.runner.running(),
     }
@@ -227,14 +227,12 @@ class UndoIn(BaseModel):
 
 
 @api_router.get("/session")
-def session_info(request: Request):
-    who = require_login(request)
+def session_info(request: Request, who: Auth = Login):
     return {"coder": who.coder.name, "role": who.coder.role, "csrf_token": who.csrf}
 
 
 @api_router.get("/projects")
-def projects(request: Request):
-    who = require_login(request)
+def projects(request: Request, who: Auth = Login):
     state = review_state(request)
     from ..store.accounts import membership_mode
 
@@ -243,23 +241,21 @@ def projects(request: Request):
 
 
 @api_router.get("/projects/{project_id}/next")
-def api_next(request: Request, project_id: int):
-    who = require_login(request)
+def api_next(request: Request, project_id: int, who: Auth = Login):
     project, mode = project_access(request, project_id, who)
     return _next_and_view(review_state(request), project, who, mode, _filters(request))
 
 
 @api_router.get("/projects/{project_id}/utterances/{key:path}")
-def api_utterance(request: Request, project_id: int, key: str):
-    who = require_login(request)
+def api_utterance(request: Request, project_id: int, key: str, who: Auth = Login):
     project, mode = project_access(request, project_id, who)
     state = review_state(request)
-    return item_view(state.store, state.indexes.get(state.store, project.id), project.id, who.coder, mode, key)
+    with state.store.reading() as session:
+        return item_view(session, state.indexes.get(state.store, project.id, session), project.id, who.coder, mode, key)
 
 
 @api_router.post("/projects/{project_id}/annotations", status_code=201)
-def api_annotate(request: Request, project_id: int, body: AnnotationIn):
-    who = require_login(request)
+def api_annotate(request: Request, project_id: int, body: AnnotationIn, who: Auth = Login):
     require_csrf(request, who)
     project, mode = project_access(request, project_id, who)
     state = review_state(request)
@@ -298,8 +294,7 @@ def _saved(record: AnnotationRecord) -> JSONResponse:
 
 
 @api_router.post("/projects/{project_id}/undo", status_code=201)
-def api_undo(request: Request, project_id: int, body: UndoIn):
-    who = require_login(request)
+def api_undo(request: Request, project_id: int, body: UndoIn, who: Auth = Login):
     require_csrf(request, who)
     project, mode = project_access(request, project_id, who)
     return _saved(undo_annotation(review_state(request).store, project.id, who.coder, body.utterance,
@@ -307,17 +302,16 @@ def api_undo(request: Request, project_id: int, body: UndoIn):
 
 
 @api_router.get("/projects/{project_id}/progress")
-def api_progress(request: Request, project_id: int):
-    who = require_login(request)
+def api_progress(request: Request, project_id: int, who: Auth = Login):
     project, mode = project_access(request, project_id, who)
     state = review_state(request)
-    return progress(state.store, state.indexes.get(state.store, project.id), project.id, who.coder, mode)
+    with state.store.reading() as session:
+        return progress(session, state.indexes.get(state.store, project.id, session), project.id, who.coder, mode)
 
 
 @api_router.get("/projects/{project_id}/history")
-def api_history(request: Request, project_id: int, key: str | None = None, coder: str | None = None):
+def api_history(request: Request, project_id: int, key: str | None = None, coder: str | None = None, who: Auth = Login):
     """Annotation rows, oldest first: all coders' in assisted mode, only your own in blind mode."""
-    who = require_login(request)
     project, mode = project_access(request, project_id, who)
     rows = history(review_state(request).store, project.id, utterance_key=key,
                    coder_id=who.coder.id if mode == "blind" else None)
@@ -327,8 +321,7 @@ def api_history(request: Request, project_id: int, key: str | None = None, coder
 
 
 @api_router.post("/projects/{project_id}/retrain", status_code=202)
-def api_retrain(request: Request, project_id: int):
-    who = require_login(request)
+def api_retrain(request: Request, project_id: int, who: Auth = Login):
     require_csrf(request, who)
     project, _mode = project_access(request, project_id, who)
     if not who.coder.is_admin:
@@ -337,8 +330,7 @@ def api_retrain(request: Request, project_id: int):
 
 
 @api_router.get("/jobs/{job_id}")
-def api_job(request: Request, job_id: int):
-    who = require_login(request)
+def api_job(request: Request, job_id: int, who: Auth = Login):
     state = review_state(request)
     with state.store.reading() as session:
         job = session.get(Job, job_id)

@@ -169,3 +169,24 @@ def visible_projects(store: Store, coder: CoderInfo) -> list[Project]:
                 Membership.coder_id == coder.id
             )
         return list(session.scalars(query))
+
+
+def list_projects(store: Store) -> list[dict]:
+    """Every project with its document, codable-utterance and annotation counts and shown model."""
+    from sqlalchemy import func
+
+    from .models import Annotation, Document, ModelVersion, Utterance
+
+    with store.reading() as session:
+        out = []
+        for project in session.scalars(select(Project).order_by(Project.name)):
+            count = lambda model, *where: session.scalar(select(func.count()).select_from(model).where(*where))  # noqa: E731
+            out.append({
+                "name": project.name,
+                "documents": count(Document, Document.project_id == project.id),
+                "codable": count(Utterance, Utterance.project_id == project.id, Utterance.codable.is_(True)),
+                "annotations": count(Annotation, Annotation.project_id == project.id),
+                "model": session.scalar(select(ModelVersion.version).where(ModelVersion.id == project.active_model_id))
+                if project.active_model_id else None,
+            })
+        return out

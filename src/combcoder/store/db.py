@@ -101,7 +101,9 @@ def make_engine(url: str | Path | None = None, pool_size: int = 20) -> Engine:
         _sqlite_settings(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        # No pre-ping (a round trip per checkout); recycle instead so idle connections stay fresh.
+        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                             connect_args={"connect_timeout": 10})
     raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: use a SQLite file or postgresql://")
 
 
@@ -181,6 +183,43 @@ def open_store(url: str | Path | None = None, *, migrate_to_head: bool = True) -
             store.close()
             raise
     return store
+
+
+@contextmanager
+def scratch_schema(url: str, prefix: str = "combcoder_scratch") -> Iterator[str]:
+    """Create a fresh schema in a PostgreSQL database; yield a URL that uses it; drop it after.
+
+    For tests and benchmarks: nothing outside the new schema is touched.
+    """
+    import secrets
+    from urllib.parse import quote
+
+    name = f"{prefix}_{secrets.token_hex(5)}"
+    admin = make_engine(url, pool_size=1)
+    if admin.dialect.name != "postgresql":
+        admin.dispose()
+        raise StoreError(f"scratch schemas need PostgreSQL, not {admin.dialect.name}")
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{name}"')
+        joiner = "&" if "?" in url else "?"
+        yield f"{url}{joiner}options={quote(f'-csearch_path={name}')}"
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        admin.dispose()
+
+
+def postgres_available(url: str) -> str | None:
+    """Return None if ``url`` accepts a connection, else the reason it does not."""
+    try:
+        engine = make_engine(url, pool_size=1)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        engine.dispose()
+        return None
+    except Exception as error:  # any failure means "not available" to the caller
+        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
 
 
 def table_names(store: Store) -> list[str]:

@@ -49,7 +49,7 @@ def write_model_card(path: Path, version: str, info: dict, metrics: dict) -> Non
         lines.append(f"| {domain} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} |")
     labels = test["confusion"]["labels"]
     lines += ["", "## Confusion (test; rows gold, columns predicted)", "",
-              "| gold \\ predicted | " + " | ".join(l.split(".")[-1] for l in labels) + " |",
+              "| gold \\ predicted | " + " | ".join(_short(l) for l in labels) + " |",
               "|---" * (len(labels) + 1) + "|"]
     for label, row in zip(labels, test["confusion"]["matrix"]):
         lines.append(f"| {label} | " + " | ".join(str(x) for x in row) + " |")
@@ -63,3 +63,9 @@ def write_model_card(path: Path, version: str, info: dict, metrics: dict) -> Non
               "illness care); expect lower accuracy on other behaviours, languages and settings (see OOD). "
               "Suggestions are for human review, not a replacement for coding.", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _short(label: str) -> str:
+    """capability.physical -> C-physical, so the confusion header stays readable."""
+    component, _, sub = label.partition(".")
+    return f"{component[0].upper()}-{sub}" if sub else label
