@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install model demo test bench check-data clean-models help
+.PHONY: install model demo test bench check-data fuzz clean-models help
 
 help:
 	@echo "make demo   - set up .venv, build the default model if missing, code the demo transcripts"
@@ -31,7 +31,7 @@ model: install
 	$(BIN)/combcoder train --only-if-missing --promote
 
 demo: model
-	$(BIN)/combcoder code --manifest data/demo/manifest.yaml -o out/demo data/demo
+	$(BIN)/combcoder code --manifest data/demo/manifest.yaml -o out/demo
 	$(BIN)/combcoder report out/demo/utterances.jsonl -o out/demo/report.html -o out/demo/report.md \
 		--title "COM-B barriers and facilitators: demo focus groups"
 	$(BIN)/combcoder agree model=out/demo/utterances.jsonl gold=data/demo/gold/patients_fg.jsonl --field domain
@@ -45,6 +45,10 @@ test: install check-data
 
 bench: model
 	$(BIN)/python scripts/bench_classify.py
+
+fuzz: install
+	$(BIN)/pip install -q -e '.[fuzz]'
+	$(BIN)/python scripts/fuzz_readers.py -max_total_time=120 -rss_limit_mb=2048 tests/data/hostile
 
 clean-models:
 	rm -rf models/*/ models/PROMOTED

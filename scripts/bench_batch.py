@@ -103,25 +103,42 @@ def corpus_texts(folder: Path) -> tuple[int, list[str]]:
 
 
 # --- measurements -------------------------------------------------------------------------
-def raw_forward(classifier, texts: list[str], batch_size: int) -> float:
-    """Seconds for tokenise + transformer forward over ``texts`` (length-sorted batches)."""
+def cpu_seconds() -> float:
+    """CPU time of this process, all threads (less disturbed than wall time on a shared machine)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def raw_forward(classifier, texts: list[str], batch_size: int) -> tuple[float, float]:
+    """(wall, CPU) seconds for tokenise + transformer forward over ``texts`` (length-sorted batches)."""
     import torch
 
     transformer = classifier.encoder[0]
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     with torch.inference_mode():
         for b in range(0, len(order), batch_size):
             features = classifier.encoder.preprocess([texts[i] for i in order[b : b + batch_size]])
             transformer.auto_model(input_ids=features["input_ids"], attention_mask=features["attention_mask"])
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu_seconds() - cpu
 
 
-def run_job(corpus: Path, out: Path, model: str, backend: str, batch_size: int):
+def run_job(corpus: Path, out: Path, model: str, backend: str, batch_size: int) -> dict:
+    """Run the batch job in this process; return its figures (model loading excluded)."""
     from combcoder.batch import run_batch
 
-    return run_batch([corpus], out, model=model, backend=backend.split("-")[0], int8=backend.endswith("int8"),
-                     batch_size=batch_size, restart=True)
+    reports: list[float] = []  # CPU time at each report; the second comes once the model is loaded
+
+    def note(progress) -> None:
+        if len(reports) < 2:
+            reports.append(cpu_seconds())
+
+    summary = run_batch([corpus], out, model=model, backend=backend.split("-")[0], int8=backend.endswith("int8"),
+                        batch_size=batch_size, restart=True, on_progress=note)
+    cpu = cpu_seconds() - reports[-1]
+    return {"seconds": summary.seconds, "cpu_seconds": cpu, "load_seconds": summary.load_seconds,
+            "utterances": summary.utterances, "coded": summary.codable,
+            "coded_per_s": summary.codable / summary.seconds}
 
 
 def dev_examples():
@@ -237,25 +254,33 @@ def main() -> int:
     print(f"\ncorpus {n}: {total} utterances, {len(coded)} coded, {len(unique)} distinct coded texts")
     set_torch_threads(default_threads())
     classifier = load_classifier(model_folder)
-    raw_all = raw_forward(classifier, coded, args.batch_size)
+    # Raw forward before and after the torch job, so both see the machine's load alike.
+    raw = [raw_forward(classifier, coded, args.batch_size)]
+    jobs = {"torch": run_job(corpora[n], work / "out-torch", model, "torch", args.batch_size)}
+    raw.append(raw_forward(classifier, coded, args.batch_size))
     raw_unique = raw_forward(classifier, unique, args.batch_size)
     del classifier
-    jobs = {}
-    for backend in ("torch", "onnx", "onnx-int8"):
-        summary = run_job(corpora[n], work / f"out-{backend}", model, backend, args.batch_size)
-        jobs[backend] = {"seconds": summary.seconds, "utterances": summary.utterances, "coded": summary.codable,
-                         "coded_per_s": summary.codable / summary.seconds, "load_seconds": summary.load_seconds}
-        print(f"job {backend:10} {summary.seconds:7.1f} s  {summary.utterances / summary.seconds:7.1f} utterances/s"
-              f"  {summary.codable / summary.seconds:7.1f} coded/s  (model load {summary.load_seconds:.1f} s)")
-    raw_rate = len(coded) / raw_all
-    print(f"raw encoder forward (all {len(coded)} coded texts) {raw_all:7.1f} s  {raw_rate:7.1f} texts/s")
-    print(f"raw encoder forward ({len(unique)} distinct texts)  {raw_unique:7.1f} s")
-    ratio = jobs["torch"]["coded_per_s"] / raw_rate
-    ratio_unique = raw_unique / jobs["torch"]["seconds"]
-    speed = {b: jobs[b]["coded_per_s"] / jobs["torch"]["coded_per_s"] for b in ("onnx", "onnx-int8")}
+    for backend in ("onnx", "onnx-int8"):
+        jobs[backend] = run_job(corpora[n], work / f"out-{backend}", model, backend, args.batch_size)
+    for backend, job in jobs.items():
+        print(f"job {backend:10} {job['seconds']:7.1f} s ({job['cpu_seconds']:6.1f} CPU s)"
+              f"  {job['utterances'] / job['seconds']:7.1f} utterances/s  {job['coded_per_s']:7.1f} coded/s"
+              f"  (model load {job['load_seconds']:.1f} s)")
+    raw_wall = min(r[0] for r in raw)
+    raw_cpu = min(r[1] for r in raw)
+    print(f"raw encoder forward, {len(coded)} coded texts: {[round(r[0], 1) for r in raw]} s "
+          f"({[round(r[1], 1) for r in raw]} CPU s), best {len(coded) / raw_wall:.1f} texts/s")
+    print(f"raw encoder forward, {len(unique)} distinct texts: {raw_unique[0]:.1f} s ({raw_unique[1]:.1f} CPU s)")
+    torch_job = jobs["torch"]
+    ratio = raw_wall / torch_job["seconds"]  # = job coded/s over raw texts/s on the same texts
+    ratio_cpu = raw_cpu / torch_job["cpu_seconds"]
+    ratio_unique = raw_unique[0] / torch_job["seconds"]
+    speed = {b: torch_job["seconds"] / jobs[b]["seconds"] for b in ("onnx", "onnx-int8")}
+    speed_cpu = {b: torch_job["cpu_seconds"] / jobs[b]["cpu_seconds"] for b in ("onnx", "onnx-int8")}
     figures |= {"size": n, "utterances": total, "coded": len(coded), "distinct": len(unique), "jobs": jobs,
-                "raw_forward_seconds": raw_all, "raw_forward_distinct_seconds": raw_unique,
-                "end_to_end_vs_raw": ratio, "end_to_end_vs_raw_distinct": ratio_unique, "speedup": speed}
+                "raw_forward": raw, "raw_forward_distinct": raw_unique,
+                "end_to_end_vs_raw": ratio, "end_to_end_vs_raw_cpu": ratio_cpu,
+                "end_to_end_vs_raw_distinct": ratio_unique, "speedup": speed, "speedup_cpu": speed_cpu}
 
     # 3. Agreement and int8 loss on seed dev.
     agree = agreement(model_folder)
@@ -274,9 +299,12 @@ def main() -> int:
     print(f"\n{'figure':52} {'measured':>12} {'goal':>8}")
     rows = [
         ("end-to-end coded/s vs raw forward (same texts)", f"{ratio:.2f}", ">= 0.85", ratio >= 0.85),
-        ("end-to-end time vs raw forward of distinct texts", f"{ratio_unique:.2f}", "(info)", None),
+        ("  the same by CPU time", f"{ratio_cpu:.2f}", ">= 0.85", ratio_cpu >= 0.85),
+        ("end-to-end vs raw forward of distinct texts only", f"{ratio_unique:.2f}", "(info)", None),
         ("onnx fp32 job speed vs torch", f"{speed['onnx']:.2f}x", "(info)", None),
+        ("  the same by CPU time", f"{speed_cpu['onnx']:.2f}x", "(info)", None),
         ("onnx int8 job speed vs torch", f"{speed['onnx-int8']:.2f}x", ">= 2x", speed["onnx-int8"] >= 2),
+        ("  the same by CPU time", f"{speed_cpu['onnx-int8']:.2f}x", ">= 2x", speed_cpu["onnx-int8"] >= 2),
         (f"onnx fp32 label agreement with torch (dev, n={agree['dev_n']})", f"{100 * agree['onnx_label_agreement']:.1f} %",
          ">= 99 %", agree["onnx_label_agreement"] >= 0.99),
         ("onnx int8 domain agreement with torch (dev)", f"{100 * agree['onnx-int8_domain_agreement']:.1f} %", "(info)", None),

@@ -75,12 +75,12 @@ def build_store(url: str, utterances: int, coders: int, seed: int = 0) -> int:
             probs = rng.dirichlet(np.ones(len(DOMAINS)) * 0.6, size=len(ids))
             vectors = rng.normal(size=(len(ids), 384)).astype(np.float32)
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            for uid, p, v in zip(ids, probs, vectors):
+            for uid, p, v in zip(ids, probs, vectors, strict=True):
                 order = np.argsort(-p)
                 session.add(Suggestion(
                     utterance_id=uid, model_version_id=model_id, domain=DOMAINS[order[0]],
-                    domain_score=float(p[order[0]]), polarity="neutral" if DOMAINS[order[0]] == "none" else POLARITIES[int(rng.integers(3))],
-                    polarity_score=0.6,
+                    domain_score=float(p[order[0]]), polarity_score=0.6,
+                    polarity="neutral" if DOMAINS[order[0]] == "none" else POLARITIES[int(rng.integers(3))],
                     top=[{"domain": DOMAINS[k], "score": round(float(p[k]), 4)} for k in order[:3]],
                     embedding=v.tobytes(),
                 ))

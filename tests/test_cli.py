@@ -51,7 +51,7 @@ def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 def test_code_end_to_end_on_demo_corpus(models_root, tmp_path):
     """The main job as the README runs it, with the fixture model as the promoted model."""
     out = tmp_path / "out"
-    result = _run("code", "--manifest", "data/demo/manifest.yaml", "-o", str(out), "data/demo")
+    result = _run("code", "--manifest", "data/demo/manifest.yaml", "-o", str(out))
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in (out / "utterances.jsonl").read_text().splitlines()]
     assert {r["doc_id"] for r in rows} == {"patients_fg", "family_fg", "primary_care_fg", "hospital_fg"}

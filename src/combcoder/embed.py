@@ -39,7 +39,9 @@ def select_device(device: str | None = None) -> str:
 def load_sentence_transformer(path: str | Path | None = None, device: str | None = None):
     """Load a sentence-transformer from a local folder (never from a hub)."""
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # the library stays quiet; the CLI shows progress
     folder = Path(path) if path else base_model_path()
     if not (folder / "config.json").is_file() and not (folder / "modules.json").is_file():
         raise ModelNotFoundError(

@@ -124,6 +124,9 @@ def decide(new: dict[str, dict], current: dict[str, dict] | None, tolerance: flo
             if delta < -tolerance:
                 worse = True
                 reasons.append(f"worse on {name} {metric}: {a:.3f} vs {b:.3f} ({delta:+.3f}, tolerance {tolerance})")
+            elif delta < 0:
+                reasons.append(f"within tolerance on {name} {metric}: {a:.3f} vs {b:.3f} "
+                               f"({delta:+.3f}, tolerance {tolerance})")
             else:
                 reasons.append(f"not worse on {name} {metric}: {a:.3f} vs {b:.3f} ({delta:+.3f})")
     return not worse, reasons
@@ -155,11 +158,13 @@ class RetrainReport:
             f"annotations: snapshot up to id {s['max_id']} ({s['count']} rows, sha256 {s['sha256'][:12]}); "
             f"{self.data['train']} human examples trained on, {self.data['heldout']} held out",
         ]
-        for who, sets in (("new", self.evaluation["new"]), (self.current_version or "current", self.evaluation.get("current"))):
+        rows = (("new", self.evaluation["new"]), (self.current_version or "current", self.evaluation.get("current")))
+        for who, sets in rows:
             if not sets:
                 continue
-            parts = [f"{name} F1 {m['domain_macro_f1']:.3f} pol {m['polarity_accuracy_coded'] or 0:.3f} (n={m['n']})"
-                     for name, m in sets.items() if m]
+            parts = [f"{name} F1 {m['domain_macro_f1']:.3f} polarity "
+                     + (f"{m['polarity_accuracy_coded']:.3f}" if m["polarity_accuracy_coded"] is not None else "n/a")
+                     + f" (n={m['n']})" for name, m in sets.items() if m]
             lines.append(f"{who[:36]:36} " + "; ".join(parts))
         lines.append(("PROMOTED" if self.promoted else "NOT PROMOTED") + ": " + "; ".join(self.reasons))
         if self.suggestions_added is not None:

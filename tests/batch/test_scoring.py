@@ -26,6 +26,11 @@ def test_identical_texts_are_classified_once_and_results_match_the_classifier(fi
     scorer = BucketedScorer(fixture_model, batch_size=2)
     got = scorer(_utterances(texts))
     assert scorer.texts_seen == 6 and scorer.texts_classified == 4
+    known: dict = {}
+    scorer(_utterances(texts[:2]), known)
+    again = scorer(_utterances(texts), known)
+    assert scorer.texts_classified == 4 + 2 + 2 and set(known) == set(texts)  # only the two new texts
+    assert again["d:t004:u1"].domain == got["d:t004:u1"].domain
     assert list(got) == [f"d:t{i:03d}:u1" for i in range(6)]
     assert got["d:t000:u1"].domain == got["d:t002:u1"].domain and got["d:t000:u1"].id == "d:t000:u1"
     direct = fixture_model.suggest([f"x{i}" for i in range(6)], texts)

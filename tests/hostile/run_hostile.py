@@ -3,7 +3,7 @@
     python tests/hostile/run_hostile.py FOLDER [FOLDER...]  -> one JSON object on stdout
 
 Each folder has an EXPECTED.json naming its files and readers. Memory: tracemalloc's peak
-per file (Python allocations) and the process's peak resident size at the end.
+per file (Python allocations) and the process's peak resident size (VmHWM) after each file.
 """
 
 from __future__ import annotations
@@ -53,6 +53,18 @@ def read(path: Path, reader: str) -> dict:
         return {"outcome": "crash", "error_type": type(error).__name__, "message": str(error)[:500]}
 
 
+def peak_rss_mb() -> float:
+    """Peak resident size of this process. VmHWM, not ru_maxrss: on Linux ru_maxrss keeps the
+    parent's peak across fork and exec, so a child of a big pytest process would report it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _alarm(signum, frame):
     raise TimeoutError
 
@@ -78,9 +90,10 @@ def main(folders: list[str]) -> None:
                 signal.alarm(0)
             result["seconds"] = round(time.perf_counter() - started, 3)
             result["peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2 ** 20, 1)
+            result["rss_after_mb"] = round(peak_rss_mb(), 1)
             results[name] = result
     tracemalloc.stop()
-    max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    max_rss_mb = peak_rss_mb()
     json.dump({"results": results, "max_rss_mb": round(max_rss_mb, 1)}, sys.stdout, ensure_ascii=True)
 
 

@@ -221,12 +221,36 @@ class LiveServer:
         self.thread.join(30)
 
 
+@pytest.fixture(scope="session")
+def tiny_seed(tmp_path_factory):
+    """A smaller seed slice than the shared fixture (4 train, 2 dev, 2 test per domain), so a
+    retrain in these tests takes seconds even on a busy 2-core machine."""
+    import json
+    from collections import defaultdict
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    wanted = {"train": 4, "dev": 2, "test": 2}
+    taken: dict = defaultdict(int)
+    rows = []
+    for path in sorted((repo / "data" / "seed").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if taken[(row["split"], row["domain"])] < wanted[row["split"]]:
+                taken[(row["split"], row["domain"])] += 1
+                rows.append(row)
+    folder = tmp_path_factory.mktemp("tiny") / "seed"
+    folder.mkdir()
+    (folder / "slice.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
-def tiny_config(fixture_data):
-    """The fixture registry's training config: seconds on a CPU."""
+def tiny_config(tiny_seed):
+    """A training config that runs in seconds: 1 epoch, short sequences, the tiny seed slice."""
     from combcoder.train.config import TrainConfig
 
     return TrainConfig.model_validate(
-        {"data": {"seed": str(fixture_data), "ood": None},
-         "finetune": {"epochs": 1, "batch_size": 16, "max_seq_length": 48, "head_learning_rate": 1e-2}}
+        {"data": {"seed": str(tiny_seed), "ood": None},
+         "finetune": {"epochs": 1, "batch_size": 16, "max_seq_length": 32, "head_learning_rate": 1e-2}}
     )

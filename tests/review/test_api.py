@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 
 from conftest import add_suggestions, unit
@@ -180,7 +178,8 @@ def test_accept_correct_skip_and_undo_record_where_labels_came_from(client_for, 
     assert skipped["annotation"]["kind"] == "skip"
     undone = cody.post(f"{api}/undo", json={"utterance": k1, "base": corrected["token"]})
     assert undone.status_code == 201
-    assert (undone.json()["annotation"]["domain"], undone.json()["annotation"]["source"]) == ("capability.physical", "undo")
+    restored = undone.json()["annotation"]
+    assert (restored["domain"], restored["source"]) == ("capability.physical", "undo")
     mine = cody.get(f"{api}/utterances/{k1}").json()["mine"]
     assert (mine["domain"], mine["memo"]) == ("capability.physical", "")
     rows = cody.get(f"{api}/history").json()
@@ -193,7 +192,7 @@ def test_accept_correct_skip_and_undo_record_where_labels_came_from(client_for, 
 
 
 def test_filters_and_statuses(client_for, project, store):
-    scores = dict(zip(project.keys, [0.95, 0.4, 0.6, 0.3, 0.85, 0.5, 0.7, 0.2]))
+    scores = dict(zip(project.keys, [0.95, 0.4, 0.6, 0.3, 0.85, 0.5, 0.7, 0.2], strict=True))
     add_suggestions(store, project.id, {k: ("opportunity.social" if s > 0.55 else "motivation.reflective", s,
                                             "barrier", None) for k, s in scores.items()})
     cody = client_for("cody")

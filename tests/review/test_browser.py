@@ -80,15 +80,19 @@ def test_review_with_the_keyboard_retrain_and_see_the_new_suggestions(
         page.wait_for_function("k => document.querySelector('#item').dataset.key === k", arg=k4, timeout=20_000)
         page.wait_for_selector("#item[data-mine-kind=clear]")
         assert k5 != k4
-        page.screenshot(path=f"{SCREENSHOTS}/combcoder_review_page.png", full_page=True)
+        page.screenshot(path=f"{SCREENSHOTS}/combcoder_review_page.png")
+        page.keyboard.press("5")  # motivation.reflective
+        page.keyboard.press("f")
+        page.keyboard.press("Shift+Enter")  # an admin's adjudicated, final label
+        _next(page, k4)
 
         rows = [(r.utterance, r.kind, r.domain, r.polarity, r.source, r.memo) for r in history(store, project.id)]
-        suggested = {k1: None}
         assert rows[0][:2] == (k1, "code") and rows[0][4] == "accepted"
         assert rows[1][:4] == (k2, "code", "opportunity.physical", "barrier")
         assert rows[2] == (k3, "code", "none", "neutral", rows[2][4], "asked about the stairs")
         assert rows[3][:2] == (k4, "skip") and rows[4][:2] == (k4, "clear") and rows[4][4] == "undo"
-        assert len(rows) == 5 and suggested
+        assert rows[5][:4] == (k4, "adjudication", "motivation.reflective", "facilitator")
+        assert len(rows) == 6
 
         # The admin page's Retrain button trains a fresh model and promotes it.
         page.goto(f"{server.url}/p/{project.id}/admin")
@@ -108,6 +112,6 @@ def test_review_with_the_keyboard_retrain_and_see_the_new_suggestions(
         page.goto(f"{server.url}/p/{project.id}?u={script_key}")
         assert '<script>alert("owned")</script>' in page.inner_text(".context li.current .text")
         assert dialogs == []
-        page.screenshot(path=f"{SCREENSHOTS}/combcoder_review_after_retrain.png", full_page=True)
+        page.screenshot(path=f"{SCREENSHOTS}/combcoder_review_after_retrain.png")
         page.close()
     store.close()

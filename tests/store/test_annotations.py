@@ -85,7 +85,8 @@ def test_labels_are_checked_and_none_is_always_neutral(store, project, codable_k
     with pytest.raises(InputError, match="expected one of capability.physical"):
         check_label("capability", "barrier")
     with pytest.raises(StoreError, match="only an admin"):
-        save_annotation(store, row.id, c["cody"], codable_keys[0], kind="adjudication", domain="none", polarity="neutral")
+        save_annotation(store, row.id, c["cody"], codable_keys[0], kind="adjudication", domain="none",
+                        polarity="neutral")
     adj = save_annotation(store, row.id, c["ada"], codable_keys[0], kind="adjudication", domain="none",
                           polarity="neutral", base=None)
     assert adj.kind == "adjudication"
@@ -149,7 +150,8 @@ def test_export_gives_current_decisions_per_coder_and_the_full_history(store, pr
 
     row, c = project
     a = save_annotation(store, row.id, c["cody"], codable_keys[0], domain="none", polarity="neutral", base=None)
-    save_annotation(store, row.id, c["cody"], codable_keys[0], domain="opportunity.social", polarity="barrier", base=a.id)
+    save_annotation(store, row.id, c["cody"], codable_keys[0], domain="opportunity.social", polarity="barrier",
+                    base=a.id)
     save_annotation(store, row.id, c["cody"], codable_keys[1], kind="skip", base=None)
     save_annotation(store, row.id, c["bea"], codable_keys[0], domain="opportunity.social", polarity="barrier",
                     base=None, mode="blind")

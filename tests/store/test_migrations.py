@@ -10,7 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from combcoder.errors import StoreError
 from combcoder.store import open_store
-from combcoder.store.db import MIGRATIONS, alembic_config, current_revision, downgrade, migrate, normalise_url, table_names
+from combcoder.store.db import (
+    MIGRATIONS, alembic_config, current_revision, downgrade, migrate, normalise_url, table_names,
+)
 from combcoder.store.models import Base
 
 TABLES = {"annotations", "coders", "documents", "jobs", "login_sessions", "memberships", "model_versions",

@@ -225,7 +225,9 @@ class _Tracker:
         self.report()
 
     def start(self) -> None:
+        """Restart the clock (after the model is loaded) and report."""
         self.started = time.perf_counter()
+        self.report()
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started

@@ -61,7 +61,9 @@ def onnx_folder(model_folder: Path) -> Path:
     return default_cache_dir() / "onnx" / f"{model_folder.name}-{weights_key(model_folder)}"
 
 
-def ensure_onnx(model_folder: str | Path, *, int8: bool = False, log: Callable[[str], None] = lambda line: None) -> Path:
+def ensure_onnx(
+    model_folder: str | Path, *, int8: bool = False, log: Callable[[str], None] = lambda line: None
+) -> Path:
     """Return the path of the model's ONNX file, exporting (and quantising) it first if needed."""
     _require_onnxruntime()
     model_folder = Path(model_folder)

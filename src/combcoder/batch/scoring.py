@@ -64,18 +64,24 @@ class BucketedScorer:
     def version(self) -> str:
         return self.classifier.version
 
-    def __call__(self, utterances: Sequence[Utterance]) -> dict[str, Suggestion]:
-        """Return a suggestion per utterance id."""
-        unique = list(dict.fromkeys(u.text for u in utterances))
-        by_text: dict[str, Suggestion] = {}
-        order = sorted(range(len(unique)), key=lambda i: len(unique[i]))
+    def __call__(
+        self, utterances: Sequence[Utterance], known: dict[str, Suggestion] | None = None
+    ) -> dict[str, Suggestion]:
+        """Return a suggestion per utterance id; texts in ``known`` are not classified again.
+
+        ``known`` (text -> suggestion) is updated with the texts classified here, so a caller
+        can share it across calls (the batch job shares it within a shard).
+        """
+        known = {} if known is None else known
+        todo = [t for t in dict.fromkeys(u.text for u in utterances) if t not in known]
+        order = sorted(range(len(todo)), key=lambda i: len(todo[i]))
         for b in range(0, len(order), self.batch_size):
-            texts = [unique[i] for i in order[b : b + self.batch_size]]
+            texts = [todo[i] for i in order[b : b + self.batch_size]]
             for text, suggestion in zip(texts, self.classifier.suggest(texts, texts)):
-                by_text[text] = suggestion
+                known[text] = suggestion
         self.texts_seen += len(utterances)
-        self.texts_classified += len(unique)
-        return {u.id: dataclasses.replace(by_text[u.text], id=u.id) for u in utterances}
+        self.texts_classified += len(todo)
+        return {u.id: dataclasses.replace(known[u.text], id=u.id) for u in utterances}
 
 
 def load_scorer(

@@ -1,8 +1,8 @@
 """Process one shard: read its documents, segment them, classify in chunks, collect the rows.
 
 A shard's output depends only on the shard's files and the job's settings (identical texts are
-shared within a shard, never across shards), so redoing a shard after a crash gives the same
-bytes, whichever engine or worker does it.
+classified once within a shard, never shared across shards), so redoing a shard after a crash
+gives the same rows, whichever engine or worker does it.
 """
 
 from __future__ import annotations
@@ -69,49 +69,44 @@ def process_shard(
     started = time.perf_counter()
     result = ShardResult(shard.index, shard.fingerprint, size=shard.size)
     writer = ShardWriter(jsonl=jsonl)
-    pending: list[Utterance] = []
-    pending_bytes = 0
+    known: dict = {}  # text -> suggestion: identical texts in a shard are classified once
 
-    def flush() -> None:
-        nonlocal pending_bytes
-        coded = [u for u in pending if u.codable]
-        suggestions = scorer(coded) if coded else {}
+    def flush(utterances: list[Utterance], size: int) -> None:
+        coded = [u for u in utterances if u.codable]
+        before = len(known)
+        suggestions = scorer(coded, known) if coded else {}
         rows = []
-        for utterance in pending:
+        for utterance in utterances:
             suggestion = suggestions.get(utterance.id)
             rows.append(utterance_row(utterance, suggestion))
             if suggestion:
                 result.counts[(suggestion.domain, suggestion.polarity, utterance.group or "")] += 1
         writer.write(rows)
-        result.utterances += len(pending)
+        result.utterances += len(utterances)
         result.codable += len(coded)
-        result.classified += len(set(u.text for u in coded))
+        result.classified += len(known) - before
         if on_progress:
-            on_progress(len(pending), pending_bytes)
-        pending.clear()
-        pending_bytes = 0
+            on_progress(len(utterances), size)
 
+    pending: list[Utterance] = []
+    pending_bytes = 0  # source bytes read but not yet reported as done
     for ref in shard.sources:
+        pending_bytes += ref.size
         try:
             document = read_source(ref.to_source())
         except InputError as error:
             result.failed.append((ref.path, str(error)))
-            pending_bytes += ref.size
             continue
         result.documents += 1
         result.warnings += [(ref.path, w) for w in document.metadata.get("warnings", [])]
         pending.extend(segmenter.segment(document))
-        pending_bytes += ref.size
         del document
         while len(pending) >= chunk_size:
-            rest = pending[chunk_size:]
-            del pending[chunk_size:]
-            rest_bytes = 0  # a document's bytes count once its first chunk is written
-            flush()
-            pending.extend(rest)
-            pending_bytes = rest_bytes
+            flush(pending[:chunk_size], pending_bytes)
+            del pending[:chunk_size]
+            pending_bytes = 0
     if pending or pending_bytes:
-        flush()
+        flush(pending, pending_bytes)
     result.parquet, result.jsonl = writer.finish()
     result.seconds = time.perf_counter() - started
     return result

@@ -72,8 +72,13 @@ class Classifier:
             # Polarity is only meaningful for a coded domain: "none" is always neutral.
             polarity, polarity_score = "neutral", float(domain_p[order[0]])
         else:
-            j = int(np.argmax(polarity_p))
-            polarity, polarity_score = self.polarities[j], float(polarity_p[j])
+            # A coded utterance is a barrier or a facilitator (the codebook keeps neutral for
+            # "none"), so choose between those two and renormalise their probabilities.
+            coded = np.array([p != "neutral" for p in self.polarities])
+            masked = np.where(coded, polarity_p, 0.0)
+            masked = masked / masked.sum() if masked.sum() > 0 else polarity_p
+            j = int(np.argmax(masked))
+            polarity, polarity_score = self.polarities[j], float(masked[j])
         return Suggestion(
             id=uid,
             domain=domain,

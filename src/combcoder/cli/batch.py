@@ -17,40 +17,58 @@ def batch(
         Optional[list[Path]],
         typer.Argument(help="Transcript files, folders, globs, or a YAML manifest.", show_default=False),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (Parquet shards, checkpoint, summary).")] = ...,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder (Parquet shards, checkpoint, summary).")
+    ] = ...,
     manifest: Annotated[Optional[Path], typer.Option(help="CSV or YAML manifest: files and their metadata.")] = None,
     model: Annotated[
-        Optional[str], typer.Option("--model", "-m", help="Model folder or registry version (default: the promoted model).")
+        Optional[str],
+        typer.Option("--model", "-m", help="Model folder or registry version (default: the promoted model)."),
     ] = None,
-    engine: Annotated[str, typer.Option(help="local (this machine) or ray (Ray Data; RAY_ADDRESS picks the cluster).")] = "local",
-    backend: Annotated[str, typer.Option(help="torch, or onnx (ONNX Runtime export, cached in <model>/onnx/).")] = "torch",
-    int8: Annotated[bool, typer.Option("--int8", help="With --backend onnx: dynamic int8 quantisation (faster on CPU).")] = False,
+    engine: Annotated[
+        str, typer.Option(help="local (this machine) or ray (Ray Data; RAY_ADDRESS picks the cluster).")
+    ] = "local",
+    backend: Annotated[
+        str, typer.Option(help="torch, or onnx (ONNX Runtime export, cached in <model>/onnx/).")
+    ] = "torch",
+    int8: Annotated[
+        bool, typer.Option("--int8", help="With --backend onnx: dynamic int8 quantisation (faster on CPU).")
+    ] = False,
     batch_size: Annotated[int, typer.Option(help="Utterances per model call.")] = 64,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="Also write one JSONL file per shard.")] = False,
-    shard_mb: Annotated[float, typer.Option(help="Source megabytes per shard: the unit of output and of resuming.")] = 1.0,
+    shard_mb: Annotated[
+        float, typer.Option(help="Source megabytes per shard: the unit of output and of resuming.")
+    ] = 1.0,
     mode: Annotated[str, typer.Option(help="Segmentation: turn | sentence | window.")] = "turn",
     max_chars: Annotated[int, typer.Option(help="Split turns longer than this at sentence boundaries.")] = 400,
-    threads: Annotated[Optional[int], typer.Option(help="Threads per classifier (default: the CPUs available).")] = None,
-    actors: Annotated[
-        Optional[int], typer.Option(help="With --engine ray: classifier actors (default: one per GPU, else CPUs / threads).")
+    threads: Annotated[
+        Optional[int], typer.Option(help="Threads per classifier (default: the CPUs available).")
     ] = None,
-    restart: Annotated[bool, typer.Option("--restart", help="Discard this output folder's earlier batch output first.")] = False,
+    actors: Annotated[
+        Optional[int],
+        typer.Option(help="With --engine ray: classifier actors (default: one per GPU, else CPUs / threads)."),
+    ] = None,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Discard this output folder's earlier batch output first.")
+    ] = False,
 ) -> None:
     """Code a corpus of any size into Parquet shards; rerun the same command to resume after a crash."""
     from tqdm import tqdm
 
     from ..batch import run_batch
 
-    with tqdm(total=None, unit="utt", desc="batch", file=sys.stderr, dynamic_ncols=True) as bar:
+    # The job's own rate and ETA (this run, after the model is loaded) replace tqdm's.
+    bar_format = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} utterances [{elapsed}{postfix}]"
+    with tqdm(total=None, desc="batch", file=sys.stderr, dynamic_ncols=True, bar_format=bar_format) as bar:
 
         def progress(p) -> None:
-            if bar.total is None or p.fraction > 0:
-                # Utterance total estimated from the bytes read so far.
-                estimate = int(p.utterances / p.fraction) if p.fraction > 0 else None
-                bar.total = max(estimate or 0, p.utterances) or None
+            # The utterance total is estimated from the share of source bytes done.
+            estimate = int(p.utterances / p.fraction) if p.fraction > 0 else 0
+            bar.total = max(estimate, p.utterances) or None
             bar.n = p.utterances
             eta = f"{p.eta_s / 60:.1f} min" if p.eta_s is not None else "?"
-            bar.set_postfix_str(f"shards {p.shards_done}/{p.shards_total}, {p.rate:.0f} utt/s, ETA {eta}", refresh=False)
+            bar.set_postfix_str(f"shards {p.shards_done}/{p.shards_total}, {p.rate:.0f} utt/s, ETA {eta}",
+                                refresh=False)
             bar.refresh()
 
         summary = run_batch(
@@ -72,6 +90,7 @@ def batch(
         echo_err(f"warning: {path}: {warning}")
     for _path, error in summary.failed:
         echo_err(f"error: {error}")
-    typer.echo(f"wrote {out / 'parquet'}" + (f" and {out / 'jsonl'}" if jsonl else "") + f"; summary in {out / 'summary.json'}")
+    written = f"wrote {out / 'parquet'}" + (f" and {out / 'jsonl'}" if jsonl else "")
+    typer.echo(f"{written}; summary in {out / 'summary.json'}")
     if summary.failed:
         raise typer.Exit(2)

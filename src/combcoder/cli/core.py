@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..errors import CombcoderError
 from . import app, echo_err as _echo_err
 
 models_app = typer.Typer(help="List, inspect and promote trained models.", no_args_is_help=True)
@@ -25,7 +26,8 @@ def _echo_err(message: str) -> None:
 
 @app.command()
 def code(
-    paths: Annotated[list[Path], typer.Argument(help="Transcript files, folders or globs.")],
+    paths: Annotated[Optional[list[Path]], typer.Argument(
+        help="Transcript files, folders or globs (default with --manifest: every file it lists).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
     manifest: Annotated[Optional[Path], typer.Option(help="CSV or YAML manifest: files and their metadata.")] = None,
     model: ModelOption = None,
@@ -39,6 +41,8 @@ def code(
     from ..registry import load_model
     from ..segment import Segmenter
 
+    if not paths and not manifest:
+        raise CombcoderError("give transcript files or folders, or a --manifest that lists them")
     classifier = load_model(model)
     with tqdm(unit="file", desc="coding", file=sys.stderr) as bar:
 
@@ -47,7 +51,7 @@ def code(
             bar.update(done - bar.n)
 
         summary = code_corpus(
-            paths, out, manifest=manifest, classifier=classifier,
+            paths or [], out, manifest=manifest, classifier=classifier,
             segmenter=Segmenter(mode=mode, max_chars=max_chars), progress=progress,
         )
     _print_summary(summary, out)

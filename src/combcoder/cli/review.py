@@ -57,7 +57,11 @@ def project_init(
 def project_add_member(
     project: Annotated[str, typer.Argument(help="Project name.")],
     coder: Annotated[str, typer.Argument(help="Coder name.")],
-    mode: Annotated[str, typer.Option(help="assisted (suggestions shown) or blind (no suggestions, no other coders' labels).")] = "assisted",
+    mode: Annotated[
+        str,
+        typer.Option(
+            help="assisted (suggestions shown) or blind (no suggestions, no other coders' labels)."),
+    ] = "assisted",
     db: DbOption = None,
 ) -> None:
     """Give a coder access to a project (again to change their mode)."""
@@ -102,8 +106,16 @@ def _read_password(password_file: Path | None) -> str:
 def coder_add(
     name: Annotated[str, typer.Argument(help="Login name.")],
     role: Annotated[str, typer.Option(help="admin (may adjudicate, retrain, see all projects) or coder.")] = "coder",
-    password_file: Annotated[Optional[Path], typer.Option(help="Read the password from the first line of this file (else env COMBCODER_PASSWORD, else a prompt).")] = None,
-    project: Annotated[Optional[list[str]], typer.Option("--project", "-p", help="Also add the coder to this project (repeatable).")] = None,
+    password_file: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Read the password from the first line of this file (else env COMBCODER_PASSWORD, else a prompt)."),
+    ] = None,
+    project: Annotated[
+        Optional[list[str]],
+        typer.Option("--project", "-p",
+            help="Also add the coder to this project (repeatable)."),
+    ] = None,
     mode: Annotated[str, typer.Option(help="Mode in those projects: assisted or blind.")] = "assisted",
     db: DbOption = None,
 ) -> None:
@@ -130,7 +142,11 @@ def coder_list(db: DbOption = None) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Transcript files, folders or globs (optional with --manifest).")] = None,
+    paths: Annotated[
+        Optional[list[Path]],
+        typer.Argument(
+            help="Transcript files, folders or globs (optional with --manifest)."),
+    ] = None,
     project: ProjectOption = None,
     manifest: Annotated[Optional[Path], typer.Option(help="CSV or YAML manifest: files and their metadata.")] = None,
     mode: Annotated[str, typer.Option(help="Segmentation: turn | sentence | window.")] = "turn",
@@ -148,7 +164,7 @@ def ingest(
                f"{summary.codable_added} codable), {summary.documents_unchanged} already in the project")
     for path, warning in summary.warnings:
         typer.echo(f"warning: {path}: {warning}", err=True)
-    for path, error in summary.failed:
+    for _path, error in summary.failed:
         typer.echo(f"error: {error}", err=True)
     if summary.failed:
         raise typer.Exit(2)
@@ -157,7 +173,11 @@ def ingest(
 @app.command()
 def suggest(
     project: ProjectOption = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model folder or registry version (default: the promoted model).")] = None,
+    model: Annotated[
+        Optional[str],
+        typer.Option("--model", "-m",
+            help="Model folder or registry version (default: the promoted model)."),
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Utterances per model call.")] = 256,
     db: DbOption = None,
 ) -> None:
@@ -172,12 +192,28 @@ def suggest(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on (keep 127.0.0.1 behind a TLS reverse proxy).")] = "127.0.0.1",
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on (keep 127.0.0.1 behind a TLS reverse proxy)."),
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     secure_cookies: Annotated[bool, typer.Option(help="Mark cookies Secure (set when served over HTTPS).")] = False,
-    retrain_config: Annotated[Optional[Path], typer.Option(help="Training config for the admin page's Retrain button.")] = None,
-    holdout: Annotated[float, typer.Option(help="Share of annotated utterances held out to evaluate retrained models.")] = 0.2,
-    tolerance: Annotated[float, typer.Option(help="How much worse a retrained model may score and still be promoted.")] = 0.0,
+    retrain_config: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Training config for the admin page's Retrain button."),
+    ] = None,
+    holdout: Annotated[
+        float,
+        typer.Option(
+            help="Share of annotated utterances held out to evaluate retrained models."),
+    ] = 0.2,
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            help="How much worse a retrained model may score and still be promoted."),
+    ] = 0.0,
     db: DbOption = None,
 ) -> None:
     """Serve the review web app (log in with a coder made by `combcoder coder add`)."""
@@ -190,11 +226,20 @@ def serve(
 
 @annotations_app.command("import")
 def annotations_import(
-    file: Annotated[Path, typer.Argument(help='JSONL: {"id" (or "utterance", or "doc"+"start"+"end"), "domain", "polarity", "memo"?} per line.')],
+    file: Annotated[Path, typer.Argument(
+        help='JSONL: {"id" (or "utterance", or "doc"+"start"+"end"), "domain", "polarity", "memo"?} per line.')],
     coder: Annotated[str, typer.Option(help="The coder whose decisions these are.")],
     project: ProjectOption = None,
-    adjudicate: Annotated[bool, typer.Option(help="Record the lines as adjudicated labels (the coder must be an admin).")] = False,
-    mode: Annotated[str, typer.Option(help="How the codes were made: blind (without suggestions) or assisted.")] = "blind",
+    adjudicate: Annotated[
+        bool,
+        typer.Option(
+            help="Record the lines as adjudicated labels (the coder must be an admin)."),
+    ] = False,
+    mode: Annotated[
+        str,
+        typer.Option(
+            help="How the codes were made: blind (without suggestions) or assisted."),
+    ] = "blind",
     db: DbOption = None,
 ) -> None:
     """Append a coder's decisions from a file; nothing is written if any line is bad."""
@@ -208,9 +253,21 @@ def annotations_import(
 @annotations_app.command("export")
 def annotations_export(
     project: ProjectOption = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output JSONL file (default: standard output).")] = None,
-    coder: Annotated[Optional[str], typer.Option(help="Only this coder's decisions (one file per coder feeds `combcoder agree`).")] = None,
-    all_rows: Annotated[bool, typer.Option("--all", help="Every annotation row (the full history), not just current decisions.")] = False,
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", "-o",
+            help="Output JSONL file (default: standard output)."),
+    ] = None,
+    coder: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Only this coder's decisions (one file per coder feeds `combcoder agree`)."),
+    ] = None,
+    all_rows: Annotated[
+        bool,
+        typer.Option("--all",
+            help="Every annotation row (the full history), not just current decisions."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Write each coder's current decision per utterance (or the full history) as JSONL."""
@@ -228,11 +285,27 @@ def annotations_export(
 @app.command()
 def retrain(
     project: ProjectOption = None,
-    config: Annotated[Optional[Path], typer.Option(help="Training config (default configs/train/default.yaml).")] = None,
-    holdout: Annotated[float, typer.Option(help="Share of annotated utterances held out (by a stable hash) to evaluate on.")] = 0.2,
-    tolerance: Annotated[float, typer.Option(help="How much worse (macro-F1, polarity accuracy) the new model may be and still be promoted.")] = 0.0,
+    config: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Training config (default configs/train/default.yaml)."),
+    ] = None,
+    holdout: Annotated[
+        float,
+        typer.Option(
+            help="Share of annotated utterances held out (by a stable hash) to evaluate on."),
+    ] = 0.2,
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            help="How much worse (macro-F1, polarity accuracy) the new model may be and still be promoted."),
+    ] = 0.0,
     promote: Annotated[bool, typer.Option(help="Promote the new model if it is not worse.")] = True,
-    refresh: Annotated[bool, typer.Option("--suggest/--no-suggest", help="After promotion, store the new model's suggestions.")] = True,
+    refresh: Annotated[
+        bool,
+        typer.Option("--suggest/--no-suggest",
+            help="After promotion, store the new model's suggestions."),
+    ] = True,
     device: Annotated[Optional[str], typer.Option(help="cpu | cuda (default: cuda when present).")] = None,
     db: DbOption = None,
 ) -> None:

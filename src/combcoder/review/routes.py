@@ -56,6 +56,9 @@ def _next_and_view(state: ReviewState, project: Project, who: Auth, mode: str, f
         if key is None:
             result = next_item(session, index, project.id, who.coder, mode, filters, state.leases)
             key = result.key
+            # Read the chosen item in a fresh snapshot: a colleague may have saved it (and let go of
+            # it) after this transaction began, and the page must show, and base its save on, that.
+            session.rollback()
         item = item_view(session, index, project.id, who.coder, mode, key) if key else None
         if result is None and item is not None and item["queue_row"] is not None:
             state.leases.hold(project.id, who.coder.id, int(index.ids[item["queue_row"]]))

@@ -185,7 +185,7 @@ def suggest(
                     top=[{"domain": d.domain, "score": d.score} for d in s.suggestions],
                     embedding=None if vectors is None else vectors[i].astype(np.float32).tobytes(),
                 )
-                for i, ((uid, _, _), s) in enumerate(zip(batch, suggestions))
+                for i, ((uid, _, _), s) in enumerate(zip(batch, suggestions, strict=True))
             )
         if on_batch:
             on_batch(len(batch))

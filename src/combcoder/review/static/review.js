@@ -136,7 +136,7 @@
       base: d.token ? Number(d.token) : null,
       memo: (document.getElementById("memo") || { value: "" }).value,
     };
-    if (action === "code") {
+    if (action === "code" || action === "adjudicate") {
       if (!pending.domain || !pending.polarity) { flash("Choose a domain (1–7) and a polarity (b, f or n) first.", true); return; }
       payload.domain = pending.domain;
       payload.polarity = pending.polarity;
@@ -151,7 +151,8 @@
       if (r.status === 201) {
         const a = r.data.annotation;
         undoStack.push(d.key);
-        flash(a.kind === "skip" ? `Skipped ${d.key}` : `Saved ${a.domain} / ${a.polarity}`);
+        flash(a.kind === "skip" ? `Skipped ${d.key}`
+          : `${a.kind === "adjudication" ? "Adjudicated" : "Saved"} ${a.domain} / ${a.polarity}`);
         await loadNext();
       } else if (r.status === 409) {
         flash(r.data.detail, true);
@@ -203,6 +204,7 @@
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "Enter" && e.shiftKey && !(item() && item().querySelector('button[data-action="adjudicate"]'))) return;
     const n = Number(e.key);
     if (Number.isInteger(n) && n >= 1 && n <= DOMAINS.length) {
       pending.domain = DOMAINS[n - 1];
@@ -213,7 +215,7 @@
     const polarity = { b: "barrier", f: "facilitator", n: "neutral" }[e.key];
     if (polarity) { pending.polarity = polarity; render(); return; }
     switch (e.key) {
-      case "Enter": e.preventDefault(); save("code"); break;
+      case "Enter": e.preventDefault(); save(e.shiftKey ? "adjudicate" : "code"); break;
       case "a": save("accept"); break;
       case "s": save("skip"); break;
       case "u": undo(); break;
