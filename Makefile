@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install model demo test bench check-data fuzz clean-models help
+.PHONY: install browser model demo test bench check-data fuzz clean-models help
 
 help:
 	@echo "make demo   - set up .venv, build the default model if missing, code the demo transcripts"
@@ -27,6 +27,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The review page's browser test drives Debian's chromium (Playwright's own download does not work offline).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
 model: install
 	$(BIN)/combcoder train --only-if-missing --promote
 
@@ -40,11 +44,13 @@ demo: model
 check-data: install
 	$(BIN)/python scripts/check_data.py --strict
 
-test: install check-data
+test: install browser model check-data
 	$(BIN)/python -m pytest
 
 bench: model
 	$(BIN)/python scripts/bench_classify.py
+	$(BIN)/python scripts/bench_batch.py
+	$(BIN)/python scripts/bench_review.py
 
 fuzz: install
 	$(BIN)/pip install -q -e '.[fuzz]'

@@ -79,6 +79,7 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(small_transcripts, models
 
     rows = read_rows(out)
     assert rows == expected
+    assert (out / "summary.json").read_text() == (reference / "summary.json").read_text()
     ids = [r["id"] for r in rows]
     assert len(ids) == len(set(ids))
     for folder in ("parquet", "jsonl"):

@@ -7,7 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from conftest import add_suggestions, unit
+from review_helpers import add_suggestions, unit
 
 
 def _all_routes(app):

@@ -12,7 +12,8 @@ from combcoder import registry
 from combcoder.review import create_app
 from combcoder.review.app import ReviewSettings
 from combcoder.store import history, open_store, suggest
-from conftest import PASSWORD, LiveServer, build_project
+
+from review_helpers import PASSWORD, LiveServer, build_project
 
 CHROMIUM = os.environ.get("COMBCODER_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",

@@ -6,9 +6,9 @@ import json
 import sys
 
 import pytest
-from typer.testing import CliRunner
 
 from combcoder.cli import app
+from typer.testing import CliRunner
 
 runner = CliRunner()
 COMMANDS = [["project", "init"], ["project", "add-member"], ["project", "list"], ["coder", "add"], ["coder", "list"],

@@ -14,7 +14,8 @@ import pytest
 from combcoder.records import DOMAINS
 from combcoder.review import create_app
 from combcoder.store import add_coder, add_member, history
-from conftest import PASSWORD, LiveServer, add_suggestions, build_project, unit
+
+from review_helpers import PASSWORD, LiveServer, add_suggestions, build_project, unit
 
 CODERS = 20
 ROUNDS = 5

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from combcoder.review.queue import mmr_order, pick_next, uncertainty
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def _clusters(rng, n_clusters: int, per: int, dim: int = 16, spread: float = 0.02):

@@ -11,7 +11,8 @@ from combcoder.retrain import MIN_HELDOUT, decide, human_examples, in_heldout, r
 from combcoder.store import save_annotation, take_snapshot, undo_annotation
 from combcoder.store.annotations import AnnotationRecord
 from combcoder.train.data import Example
-from conftest import build_project
+
+from review_helpers import build_project
 
 
 def _record(i, coder, utterance, kind="code", domain="none", polarity="neutral", supersedes=None):

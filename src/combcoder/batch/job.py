@@ -192,7 +192,19 @@ def _run(paths, manifest, out: Path, *, model, engine, backend, int8, batch_size
             run_local(todo, settings, commit, loaded, tracker.chunk_done)
         summary.seconds = round(tracker.elapsed(), 3)
     checkpoint.drop_beyond(len(shards))
-    for marker in (markers[i] for i in sorted(markers)):
+    _add_markers(summary, [markers[i] for i in sorted(markers)])
+    # summary.json describes the output, so it leaves out what varies from run to run.
+    per_run = ("out_dir", "shards_resumed", "classified_this_run", "utterances_this_run", "seconds",
+               "load_seconds", "rate")
+    report = {k: v for k, v in summary.to_dict().items() if k not in per_run}
+    report |= {"job": job, "parquet": PARQUET_DIR, "jsonl": JSONL_DIR if jsonl else None}
+    write_atomic(out / "summary.json", (json.dumps(report, indent=2) + "\n").encode("utf-8"))
+    return summary
+
+
+def _add_markers(summary: BatchSummary, markers: list[dict]) -> None:
+    """Total the finished shards' counts into ``summary``."""
+    for marker in markers:
         summary.documents += marker["documents"]
         summary.utterances += marker["utterances"]
         summary.codable += marker["codable"]
@@ -200,10 +212,6 @@ def _run(paths, manifest, out: Path, *, model, engine, backend, int8, batch_size
         summary.warnings += [tuple(w) for w in marker["warnings"]]
         for d, p, g, n in marker["counts"]:
             summary.counts[(d, p, g)] += n
-    report = {k: v for k, v in summary.to_dict().items() if k not in ("seconds", "load_seconds", "rate")}
-    report |= {"job": job, "parquet": PARQUET_DIR, "jsonl": JSONL_DIR if jsonl else None}
-    write_atomic(out / "summary.json", (json.dumps(report, indent=2) + "\n").encode("utf-8"))
-    return summary
 
 
 class _Tracker:

@@ -26,9 +26,9 @@ def _echo_err(message: str) -> None:
 
 @app.command()
 def code(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
     paths: Annotated[Optional[list[Path]], typer.Argument(
         help="Transcript files, folders or globs (default with --manifest: every file it lists).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
     manifest: Annotated[Optional[Path], typer.Option(help="CSV or YAML manifest: files and their metadata.")] = None,
     model: ModelOption = None,
     mode: Annotated[str, typer.Option(help="Segmentation: turn | sentence | window.")] = "turn",

@@ -217,6 +217,9 @@ def serve(
     db: DbOption = None,
 ) -> None:
     """Serve the review web app (log in with a coder made by `combcoder coder add`)."""
+    from ..review import check_installed
+
+    check_installed()
     from ..review.app import ReviewSettings, serve as run_server
 
     typer.echo(f"review app on http://{host}:{port}/ (Ctrl+C to stop)", err=True)

@@ -4,7 +4,15 @@ SQLite file by default (WAL, foreign keys on), PostgreSQL by URL; the schema is 
 Alembic (the migrations ship in ``combcoder/store/migrations``) every time a store is opened.
 """
 
-from .accounts import (
+from ..errors import MissingExtraError
+
+try:
+    import alembic  # noqa: F401
+    import sqlalchemy  # noqa: F401
+except ImportError as error:  # the store ships in the "review" extra
+    raise MissingExtraError(error.name or "sqlalchemy", "review") from None
+
+from .accounts import (  # noqa: E402
     CoderInfo,
     add_coder,
     add_member,
@@ -16,7 +24,7 @@ from .accounts import (
     membership_mode,
     visible_projects,
 )
-from .annotations import (
+from .annotations import (  # noqa: E402
     NO_CHECK,
     AnnotationRecord,
     ImportSummary,
