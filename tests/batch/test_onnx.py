@@ -39,7 +39,8 @@ def seed_dev() -> list[str]:
 def test_export_is_cached_next_to_the_model_and_redone_when_weights_change(model_folder):
     fp32 = model_folder / "onnx" / "model.onnx"
     assert fp32.is_file() and (model_folder / "onnx" / "model-int8.onnx").is_file()
-    assert (model_folder / "onnx" / "model-int8.onnx").stat().st_size < fp32.stat().st_size / 2
+    # int8 matrix weights, fp32 embedding table
+    assert (model_folder / "onnx" / "model-int8.onnx").stat().st_size < 0.8 * fp32.stat().st_size
     stamp = fp32.stat().st_mtime_ns
     assert ensure_onnx(model_folder) == fp32 and fp32.stat().st_mtime_ns == stamp
     heads = model_folder / "heads.safetensors"
