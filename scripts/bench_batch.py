@@ -191,12 +191,22 @@ def measure_rss(corpus: Path, out: Path, model: str, backend: str, batch_size: i
     return last
 
 
-def current_rss_mib() -> float:
+def _status_mib(field: str) -> float:
     with open("/proc/self/status", encoding="ascii") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def current_rss_mib() -> float:
+    return _status_mib("VmRSS")
+
+
+def peak_rss_mib() -> float:
+    # VmHWM, not getrusage's ru_maxrss: ru_maxrss survives exec, so a child forked from a big
+    # parent would report the parent's size.
+    return _status_mib("VmHWM")
 
 
 def child(corpus: str, out: str, model: str, backend: str, batch_size: int) -> None:
@@ -215,17 +225,15 @@ def child(corpus: str, out: str, model: str, backend: str, batch_size: int) -> N
         now = time.perf_counter()
         if done or now - state["last"] > 2:
             state["last"] = now
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
             print(json.dumps({"utterances": progress.utterances, "fraction": round(progress.fraction, 4),
-                              "peak_rss_mib": round(peak, 1), "running_rss_mib": round(state["running"], 1),
+                              "peak_rss_mib": round(peak_rss_mib(), 1), "running_rss_mib": round(state["running"], 1),
                               "done": done}), flush=True)
 
     from combcoder.batch import run_batch
 
     summary = run_batch([corpus], out, model=model, backend=backend.split("-")[0], int8=backend.endswith("int8"),
                         batch_size=batch_size, restart=True, on_progress=report)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"utterances": summary.utterances, "fraction": 1.0, "peak_rss_mib": round(peak, 1),
+    print(json.dumps({"utterances": summary.utterances, "fraction": 1.0, "peak_rss_mib": round(peak_rss_mib(), 1),
                       "running_rss_mib": round(state["running"], 1), "done": True,
                       "rate": round(summary.rate, 1)}), flush=True)
 

@@ -58,6 +58,9 @@ def test_code_end_to_end_on_demo_corpus(models_root, tmp_path):
     assert {r["group"] for r in rows} >= {"patients", "family members"}
     coded = [r for r in rows if r["codable"]]
     assert coded and all(r["domain"] and len(r["suggestions"]) == 3 for r in coded)
+    # every group's participants are coded (labels like "Anna (daughter):" are speakers)
+    assert {r["group"] for r in coded} == {"patients", "family members", "primary care professionals",
+                                           "hospital cardiac care professionals"}
     assert all(r["domain"] is None for r in rows if not r["codable"])
     assert any(r["skip_reason"] == "interviewer" for r in rows)
     with open(out / "suggestions.csv", newline="") as f:
