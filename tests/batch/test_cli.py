@@ -48,3 +48,16 @@ def test_ray_engine_without_ray_names_the_extra(demo_corpus, models_root, tmp_pa
     monkeypatch.setitem(sys.modules, "ray", None)  # as if ray were not installed
     with pytest.raises(MissingExtraError, match=r"combcoder\[ray\]"):
         run_batch([demo_corpus / "hospital_fg.csv"], tmp_path / "out", engine="ray")
+    assert not (tmp_path / "out").exists()  # refused before anything is written
+
+
+def test_missing_batch_extra_is_named(demo_corpus, models_root, tmp_path, monkeypatch):
+    from combcoder.batch import run_batch
+    from combcoder.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if the batch extra were missing
+    with pytest.raises(MissingExtraError, match=r"combcoder\[batch\]"):
+        run_batch([demo_corpus / "hospital_fg.csv"], tmp_path / "out", backend="onnx")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(MissingExtraError, match=r"'pyarrow'.*combcoder\[batch\]"):
+        run_batch([demo_corpus / "hospital_fg.csv"], tmp_path / "out")

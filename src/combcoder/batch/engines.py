@@ -94,6 +94,16 @@ def ray_resources(actors: int | None, threads: int | None) -> tuple[int, int, in
     return max(1, actors or cpus // per_actor), per_actor, 0
 
 
+def require_ray():
+    """Return the ray module (with Ray Data); MissingExtraError when the ray extra is not installed."""
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError:
+        raise MissingExtraError("ray", "ray") from None
+    return ray
+
+
 def run_ray(shards: Sequence[Shard], settings: JobSettings, commit: Commit, *, actors: int | None = None,
             log: Callable[[str], None] = lambda line: None) -> None:
     """Run the shards on Ray Data: an actor pool of classifiers, one GPU per actor when there are GPUs.
@@ -101,11 +111,7 @@ def run_ray(shards: Sequence[Shard], settings: JobSettings, commit: Commit, *, a
     Connects to the cluster in ``RAY_ADDRESS`` when set, else starts a local Ray instance (and
     stops it afterwards). Finished shards stream back to this process in completion order.
     """
-    try:
-        import ray
-        import ray.data
-    except ImportError:
-        raise MissingExtraError("ray", "ray") from None
+    ray = require_ray()
     started_here = not ray.is_initialized()
     if started_here:
         address = os.environ.get("RAY_ADDRESS") or None

@@ -12,8 +12,8 @@ from pathlib import Path
 from ..errors import ConfigError, InputError
 from ..segment import MODES
 from .checkpoint import Checkpoint
-from .engines import ENGINES, JobSettings, run_local, run_ray
-from .output import JSONL_DIR, PARQUET_DIR, remove_temporaries, write_atomic
+from .engines import ENGINES, JobSettings, require_ray, run_local, run_ray
+from .output import JSONL_DIR, PARQUET_DIR, remove_temporaries, require_pyarrow, write_atomic
 from .plan import Shard, plan_shards
 from .scoring import BACKENDS
 from .work import DEFAULT_CHUNK, ShardResult
@@ -115,6 +115,13 @@ def run_batch(
     for ok, message in checks:
         if not ok:
             raise ConfigError(message)
+    require_pyarrow()
+    if backend == "onnx":
+        from .onnx import require_onnxruntime
+
+        require_onnxruntime()
+    if engine == "ray":
+        require_ray()
     if not paths and manifest is None:
         raise InputError(".", "no input given", hint="pass transcript files, folders, globs or a manifest")
     out = Path(out_dir)

@@ -36,11 +36,13 @@ INT8_FILE = "model-int8.onnx"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def _require_onnxruntime():
+def require_onnxruntime():
+    """Return the onnxruntime module; MissingExtraError when the batch extra is not installed."""
     try:
+        import onnx  # noqa: F401  (the quantiser and export need it)
         import onnxruntime
-    except ImportError:
-        raise MissingExtraError("onnxruntime", "onnx") from None
+    except ImportError as error:
+        raise MissingExtraError(error.name or "onnxruntime", "batch") from None
     return onnxruntime
 
 
@@ -68,7 +70,7 @@ def ensure_onnx(
     model_folder: str | Path, *, int8: bool = False, log: Callable[[str], None] = lambda line: None
 ) -> Path:
     """Return the path of the model's ONNX file, exporting (and quantising) it first if needed."""
-    _require_onnxruntime()
+    require_onnxruntime()
     model_folder = Path(model_folder)
     info = read_model_json(model_folder)
     if info.get("kind") != "finetuned":
@@ -210,7 +212,7 @@ class OnnxClassifier(Classifier):
         log: Callable[[str], None] = lambda line: None,
     ) -> "OnnxClassifier":
         """Load (exporting first if needed) the ONNX version of a fine-tuned model folder."""
-        ort = _require_onnxruntime()
+        ort = require_onnxruntime()
         from transformers import AutoTokenizer
 
         model_folder = Path(model_folder)

@@ -18,6 +18,17 @@ PARQUET_DIR = "parquet"
 JSONL_DIR = "jsonl"
 
 
+def require_pyarrow() -> None:
+    """Raise MissingExtraError unless pyarrow (the batch extra) is installed."""
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        from ..errors import MissingExtraError
+
+        raise MissingExtraError("pyarrow", "batch") from None
+
+
 def schema():
     """Return the Arrow schema of an output row."""
     import pyarrow as pa
