@@ -48,6 +48,31 @@ def test_save_load_round_trip(fixture_model, tmp_path):
     assert again.temperatures == fixture_model.temperatures
 
 
+def test_fine_tuning_updates_the_encoder_but_not_the_token_table(fixture_model):
+    from combcoder.embed import load_sentence_transformer
+
+    assert fixture_model.settings.freeze_word_embeddings  # the default config freezes it
+    base = dict(load_sentence_transformer(device="cpu").named_parameters())
+    tuned = dict(fixture_model.encoder.named_parameters())
+    table = next(name for name in base if name.endswith("word_embeddings.weight"))
+    assert np.array_equal(base[table].detach().numpy(), tuned[table].detach().numpy())
+    query = next(name for name in base if name.endswith("layer.0.attention.self.query.weight"))
+    assert not np.allclose(base[query].detach().numpy(), tuned[query].detach().numpy())
+
+
+def test_heads_read_scaled_features(fixture_model):
+    """The saved feature scale is applied at inference, so logits match a hand computation."""
+    import torch
+
+    scale = fixture_model.settings.feature_scale
+    assert scale > 1  # unit-length embeddings alone give logits too small to fit quickly
+    domain_logits, _ = fixture_model.logits(TEXTS[:2])
+    with torch.inference_mode():
+        embeddings = fixture_model.encoder.encode(TEXTS[:2], convert_to_tensor=True).float()
+        expected = fixture_model.heads["domain"](embeddings * scale).numpy()
+    np.testing.assert_allclose(domain_logits, expected, atol=1e-4)
+
+
 def test_model_folder_is_traceable(fixture_registry):
     folder = next(p for p in fixture_registry.iterdir() if (p / "model.json").is_file())
     info = json.loads((folder / "model.json").read_text())

@@ -104,7 +104,7 @@ def export_onnx(classifier, path: str | Path) -> Path:
     import torch
 
     path = Path(path)
-    wrapper = _scoring_module_class()(classifier.encoder, classifier.heads).eval()
+    wrapper = _scoring_module_class()(classifier.encoder, classifier.heads, classifier.settings.feature_scale).eval()
     example = classifier.encoder.preprocess(["an example utterance", "and a somewhat longer one for the shapes"])
     names = [n for n in INPUTS if n in example]
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
@@ -174,16 +174,17 @@ def _scoring_module_class():
     class ScoringModule(torch.nn.Module):
         """Tokens in, (domain logits, polarity logits) out: the fine-tuned model called with keywords."""
 
-        def __init__(self, encoder, heads):
+        def __init__(self, encoder, heads, feature_scale: float = 1.0):
             super().__init__()
             self.encoder = encoder
             self.heads = heads
+            self.feature_scale = feature_scale
 
         def forward(self, input_ids, attention_mask, token_type_ids=None):
             features = {"input_ids": input_ids, "attention_mask": attention_mask, "modality": "text"}
             if token_type_ids is not None:
                 features["token_type_ids"] = token_type_ids
-            embedding = self.encoder(features)["sentence_embedding"]
+            embedding = self.encoder(features)["sentence_embedding"] * self.feature_scale
             return self.heads["domain"](embedding), self.heads["polarity"](embedding)
 
     return ScoringModule

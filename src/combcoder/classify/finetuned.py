@@ -21,7 +21,11 @@ from .frozen import resolve_base_model
 
 @dataclass
 class FineTuneSettings:
-    """Hyper-parameters of one fine-tuning run (validated by the training config schema)."""
+    """Hyper-parameters of one fine-tuning run (validated by the training config schema).
+
+    The defaults here describe models saved before a setting existed, so they still load as
+    trained; the defaults for new models are in the config schema and configs/train/default.yaml.
+    """
 
     epochs: int = 6
     batch_size: int = 16
@@ -32,6 +36,10 @@ class FineTuneSettings:
     max_seq_length: int = 128
     polarity_loss_weight: float = 0.7
     label_smoothing: float = 0.0
+    # Heads read the unit-length embedding times this: without it logits stay small and the
+    # cross-entropy fit is slow (a fixed-scale "cosine classifier").
+    feature_scale: float = 1.0
+    freeze_word_embeddings: bool = False
     seed: int = 13
 
 
@@ -87,6 +95,12 @@ class FineTunedClassifier(Classifier):
             }
         ).to(self.device)
 
+        if s.freeze_word_embeddings:
+            # The 30k x 384 token table is half the weights; updating it costs time and buys little.
+            for module in self.encoder.modules():
+                if isinstance(module, torch.nn.Embedding) and module.num_embeddings > 1000:
+                    module.weight.requires_grad_(False)
+        trainable = [p for p in self.encoder.parameters() if p.requires_grad]
         y_domain = torch.tensor([self.domains.index(d) for d in domains])
         y_polarity = torch.tensor([self.polarities.index(p) for p in polarities])
         order_rng = random.Random(s.seed)
@@ -94,7 +108,7 @@ class FineTunedClassifier(Classifier):
         total_steps = steps_per_epoch * s.epochs
         optimizer = torch.optim.AdamW(
             [
-                {"params": self.encoder.parameters(), "lr": s.learning_rate},
+                {"params": trainable, "lr": s.learning_rate},
                 {"params": self.heads.parameters(), "lr": s.head_learning_rate},
             ],
             weight_decay=s.weight_decay,
@@ -117,16 +131,14 @@ class FineTunedClassifier(Classifier):
             for batch in _length_bucketed_batches(texts, s.batch_size, order_rng):
                 features = self._features([texts[i] for i in batch])
                 with torch.autocast(amp_device, dtype=torch.bfloat16, enabled=use_amp):
-                    embeddings = self.encoder(features)["sentence_embedding"]
+                    embeddings = self.encoder(features)["sentence_embedding"] * s.feature_scale
                     loss = loss_fn(self.heads["domain"](embeddings).float(), y_domain[batch].to(self.device))
                     loss = loss + s.polarity_loss_weight * loss_fn(
                         self.heads["polarity"](embeddings).float(), y_polarity[batch].to(self.device)
                     )
                 optimizer.zero_grad()
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(
-                    list(self.encoder.parameters()) + list(self.heads.parameters()), 1.0
-                )
+                torch.nn.utils.clip_grad_norm_(trainable + list(self.heads.parameters()), 1.0)
                 optimizer.step()
                 scheduler.step()
                 total_loss += loss.item() * len(batch)
@@ -171,7 +183,7 @@ class FineTunedClassifier(Classifier):
         with torch.inference_mode():
             embeddings = self.encoder.encode(
                 list(texts), batch_size=self.batch_size, convert_to_tensor=True
-            ).float()
+            ).float() * self.settings.feature_scale
             return (
                 self.heads["domain"](embeddings).cpu().numpy(),
                 self.heads["polarity"](embeddings).cpu().numpy(),

@@ -21,7 +21,7 @@ class DataConfig(_Strict):
 
 
 class FineTuneConfig(_Strict):
-    epochs: int = Field(8, gt=0)
+    epochs: int = Field(6, gt=0)
     batch_size: int = Field(16, gt=0)
     learning_rate: float = Field(6e-5, gt=0)
     head_learning_rate: float = Field(2e-3, gt=0)
@@ -30,6 +30,8 @@ class FineTuneConfig(_Strict):
     max_seq_length: int = Field(128, gt=8, le=512)
     polarity_loss_weight: float = Field(0.7, ge=0)
     label_smoothing: float = Field(0.0, ge=0, lt=1)
+    feature_scale: float = Field(16.0, gt=0)
+    freeze_word_embeddings: bool = True
     seed: int = 13
 
 
