@@ -128,6 +128,15 @@ def raw_forward(classifier, texts: list[str], batch_size: int) -> tuple[float, f
     return time.perf_counter() - started, cpu_seconds() - cpu
 
 
+def model_call(classifier, texts: list[str], batch_size: int) -> float:
+    """Wall seconds for the classifier's scoring call alone (tokenise, model, heads) over ``texts``."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    started = time.perf_counter()
+    for b in range(0, len(order), batch_size):
+        classifier.logits([texts[i] for i in order[b : b + batch_size]])
+    return time.perf_counter() - started
+
+
 def run_job(corpus: Path, out: Path, model: str, backend: str, batch_size: int) -> dict:
     """Run the batch job in this process; return its figures (model loading excluded)."""
     from combcoder.batch import run_batch
@@ -287,8 +296,12 @@ def main() -> int:
 
     # 1-2. Throughput on the first size, in rounds.
     set_torch_threads(default_threads())
+    from combcoder.batch.onnx import OnnxClassifier
+
     classifier = load_classifier(model_folder)
     backends = ("torch", "onnx", "onnx-int8")
+    scorers = {"torch": classifier, "onnx": OnnxClassifier.load(model_folder, threads=default_threads()),
+               "onnx-int8": OnnxClassifier.load(model_folder, int8=True, threads=default_threads())}
     rounds = []
     for r, part in enumerate(parts):
         total, coded = corpus_texts(part)
@@ -296,10 +309,13 @@ def main() -> int:
                "raw": raw_forward(classifier, coded, args.batch_size)}
         for backend in backends:
             row[backend] = run_job(part, work / f"out-{backend}-{r}", model, backend, args.batch_size)
+        # The model call alone, on the same texts: what the backend changes, without the job's
+        # reading, segmenting and writing (which are the same for every backend).
+        row["call"] = {b: model_call(scorers[b], sorted(set(coded)), args.batch_size) for b in backends}
         rounds.append(row)
         print(f"round {r + 1}/{ROUNDS}: {total} utterances, {len(coded)} coded; raw {row['raw'][0]:.1f} s, "
               + ", ".join(f"{b} {row[b]['seconds']:.1f} s" for b in backends) + f"; load {os.getloadavg()[0]:.1f}")
-    del classifier
+    del classifier, scorers
 
     def median_ratio(f) -> float:
         return statistics.median(f(row) for row in rounds)
@@ -317,8 +333,9 @@ def main() -> int:
     ratio_cpu = median_ratio(lambda row: row["raw"][1] / row["torch"]["cpu_seconds"])
     speed = {b: median_ratio(lambda row: row["torch"]["seconds"] / row[b]["seconds"]) for b in backends[1:]}
     speed_cpu = {b: median_ratio(lambda row: row["torch"]["cpu_seconds"] / row[b]["cpu_seconds"]) for b in backends[1:]}
+    call_speed = {b: median_ratio(lambda row: row["call"]["torch"] / row["call"][b]) for b in backends[1:]}
     figures |= {"size": n, "rounds": rounds, "end_to_end_vs_raw": ratio, "end_to_end_vs_raw_cpu": ratio_cpu,
-                "speedup": speed, "speedup_cpu": speed_cpu}
+                "speedup": speed, "speedup_cpu": speed_cpu, "model_call_speedup": call_speed}
 
     # 3. Agreement and int8 loss on seed dev.
     agree = agreement(model_folder)
@@ -343,6 +360,8 @@ def main() -> int:
         ("  the same by CPU time", f"{speed_cpu['onnx']:.2f}x", "(info)", None),
         ("onnx int8 job speed vs torch", f"{speed['onnx-int8']:.2f}x", ">= 2x", speed["onnx-int8"] >= 2),
         ("  the same by CPU time", f"{speed_cpu['onnx-int8']:.2f}x", ">= 2x", speed_cpu["onnx-int8"] >= 2),
+        ("onnx fp32 model call vs torch (same texts)", f"{call_speed['onnx']:.2f}x", "(info)", None),
+        ("onnx int8 model call vs torch (same texts)", f"{call_speed['onnx-int8']:.2f}x", "(info)", None),
         (f"onnx fp32 label agreement with torch (dev, n={agree['dev_n']})", f"{100 * agree['onnx_label_agreement']:.1f} %",
          ">= 99 %", agree["onnx_label_agreement"] >= 0.99),
         ("onnx int8 domain agreement with torch (dev)", f"{100 * agree['onnx-int8_domain_agreement']:.1f} %", "(info)", None),
