@@ -3,6 +3,7 @@ fine-tuned model trained in seconds on a slice of the seed corpus, built once pe
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("COMBCODER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def _slice_seed(folder: Path, per_label: dict[str, int]) -> None:
@@ -70,3 +72,36 @@ def fixture_model(fixture_registry):
     from combcoder.registry import load_model
 
     return load_model(root=fixture_registry)
+
+
+@functools.cache
+def _pg_problem() -> str | None:
+    from combcoder.store.db import postgres_available
+
+    return postgres_available(PG_URL)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A database URL, once per backend: a SQLite file, and a fresh PostgreSQL schema
+    (env COMBCODER_TEST_PG) dropped afterwards; PostgreSQL is skipped, with the reason, when the
+    server does not answer."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "review.db")
+        return
+    problem = _pg_problem()
+    if problem:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {problem}")
+    from combcoder.store.db import scratch_schema
+
+    with scratch_schema(PG_URL) as url:
+        yield url
+
+
+@pytest.fixture
+def store(db_url):
+    from combcoder.store import open_store
+
+    s = open_store(db_url)
+    yield s
+    s.close()

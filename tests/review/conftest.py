@@ -1,52 +1,18 @@
 """Fixtures for the review app: a store on SQLite and on PostgreSQL, a small project, coders,
 logged-in clients, and (for the browser, retrain and concurrency tests) a real uvicorn server.
-
-PostgreSQL: env COMBCODER_TEST_PG (default postgresql://postgres@127.0.0.1:5432/test); each test
-gets a fresh schema, dropped afterwards; skipped with the reason when the server does not answer.
+The ``db_url`` and ``store`` fixtures (SQLite and PostgreSQL) are in tests/conftest.py.
 """
 
 from __future__ import annotations
 
-import functools
-import os
-
 import pytest
 
-from combcoder.store import open_store
-from combcoder.store.db import postgres_available, scratch_schema
-
 from review_helpers import Project, build_project, login
-
-PG_URL = os.environ.get("COMBCODER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@functools.cache
-def _pg_problem() -> str | None:
-    return postgres_available(PG_URL)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield str(tmp_path / "review.db")
-        return
-    problem = _pg_problem()
-    if problem:
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {problem}")
-    with scratch_schema(PG_URL) as url:
-        yield url
 
 
 @pytest.fixture
 def sqlite_url(tmp_path):
     return str(tmp_path / "review.db")
-
-
-@pytest.fixture
-def store(db_url):
-    s = open_store(db_url)
-    yield s
-    s.close()
 
 
 @pytest.fixture

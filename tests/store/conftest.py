@@ -1,47 +1,16 @@
 """Fixtures for the store tests: every store test runs on a SQLite file and on PostgreSQL.
 
-PostgreSQL: env COMBCODER_TEST_PG (default the machine's postgresql://postgres@127.0.0.1:5432/test);
-each test gets a fresh schema that is dropped afterwards. Tests skip PostgreSQL (with the reason)
-when the server does not answer.
+The ``db_url`` and ``store`` fixtures (SQLite and PostgreSQL) are in tests/conftest.py.
 """
 
 from __future__ import annotations
 
-import functools
-import os
-
 import pytest
 
 from combcoder.segment import Segmenter
-from combcoder.store import add_coder, add_document, create_project, open_store
-from combcoder.store.db import postgres_available, scratch_schema
+from combcoder.store import add_coder, add_document, create_project
 
-PG_URL = os.environ.get("COMBCODER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "a long test password"
-
-
-@functools.cache
-def _pg_problem() -> str | None:
-    return postgres_available(PG_URL)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield str(tmp_path / "review.db")
-        return
-    problem = _pg_problem()
-    if problem:
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {problem}")
-    with scratch_schema(PG_URL) as url:
-        yield url
-
-
-@pytest.fixture
-def store(db_url):
-    s = open_store(db_url)
-    yield s
-    s.close()
 
 
 TRANSCRIPT = """Interviewer: How do you manage your tablets at home?
