@@ -37,6 +37,8 @@ def raw_forward(classifier, texts: list[str], batch_size: int) -> None:
             features = classifier.encoder.preprocess(batch)
             transformer.auto_model(input_ids=features["input_ids"].to(classifier.device),
                                    attention_mask=features["attention_mask"].to(classifier.device))
+    if classifier.device.startswith("cuda"):
+        torch.cuda.synchronize()  # the forward passes are queued; count them finished
 
 
 def main() -> int:

@@ -55,6 +55,24 @@ def test_export_is_cached_next_to_the_model_and_redone_when_weights_change(model
         ensure_onnx(model_folder, int8=True)
 
 
+def test_int8_graph_is_fused_and_a_stale_recipe_is_redone(model_folder):
+    import onnx
+
+    int8 = model_folder / "onnx" / "model-int8.onnx"
+    ops = {node.op_type for node in onnx.load(str(int8), load_external_data=False).graph.node}
+    # one fused, int8 attention operator per layer instead of a dozen small ones
+    assert {"QAttention", "EmbedLayerNormalization", "SkipLayerNormalization"} <= ops
+    assert "Softmax" not in ops
+    stamp = model_folder / "onnx" / "export.json"
+    recorded = json.loads(stamp.read_text())
+    # an export made before the fused recipe (no "export" key, unfused MatMul-only int8)
+    stamp.write_text(json.dumps({k: v for k, v in recorded.items() if k != "export"} | {"int8": {"old": True}}))
+    before = int8.stat().st_mtime_ns
+    ensure_onnx(model_folder, int8=True)
+    assert int8.stat().st_mtime_ns != before
+    assert json.loads(stamp.read_text()) == recorded
+
+
 def test_tokens_match_the_sentence_transformer(model_folder, seed_dev):
     from combcoder.classify import FineTunedClassifier
 

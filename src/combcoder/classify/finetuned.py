@@ -40,6 +40,8 @@ class FineTuneSettings:
     # cross-entropy fit is slow (a fixed-scale "cosine classifier").
     feature_scale: float = 1.0
     freeze_word_embeddings: bool = False
+    # bf16 autocast where the hardware has it (CUDA; CPUs with AVX-512 BF16 or AMX); off = fp32.
+    mixed_precision: bool = True
     seed: int = 13
 
 
@@ -119,6 +121,7 @@ class FineTunedClassifier(Classifier):
         )
         loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=s.label_smoothing)
         amp_device, use_amp = _autocast_target(self.device)
+        use_amp = use_amp and s.mixed_precision
         history: list[dict] = []
         best_score, best_state = -math.inf, None
         for epoch in range(1, s.epochs + 1):

@@ -32,6 +32,7 @@ class FineTuneConfig(_Strict):
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     feature_scale: float = Field(16.0, gt=0)
     freeze_word_embeddings: bool = True
+    mixed_precision: bool = True
     seed: int = 13
 
 
