@@ -115,3 +115,28 @@ def test_ece_is_zero_for_perfect_confident_predictions_and_large_for_wrong_ones(
     assert expected_calibration_error(perfect, labels) == pytest.approx(0.0)
     wrong = np.eye(3)[(labels + 1) % 3]
     assert expected_calibration_error(wrong, labels) == pytest.approx(1.0)
+
+
+def test_evaluate_scores_what_suggest_returns(fixture_model, fixture_data):
+    from combcoder.train.data import read_folder
+    from combcoder.train.evaluate import evaluate
+
+    examples = [e for e in read_folder(fixture_data) if e.split in ("dev", "test")]
+    metrics = evaluate(fixture_model, examples)
+    suggestions = fixture_model.suggest([e.id for e in examples], [e.text for e in examples])
+    assert metrics["n"] == len(examples) == len(suggestions)
+    domain_right = [s.domain == e.domain for s, e in zip(suggestions, examples)]
+    polarity_right = [s.polarity == e.polarity for s, e in zip(suggestions, examples)]
+    coded = [p for p, e in zip(polarity_right, examples) if e.domain != "none"]
+    assert metrics["domain_accuracy"] == round(float(np.mean(domain_right)), 4)
+    assert metrics["polarity_accuracy"] == round(float(np.mean(polarity_right)), 4)
+    assert metrics["polarity_accuracy_coded"] == round(float(np.mean(coded)), 4)
+    top2 = [e.domain in [d.domain for d in s.suggestions[:2]] for s, e in zip(suggestions, examples)]
+    assert metrics["domain_top2_accuracy"] == round(float(np.mean(top2)), 4)
+
+
+def test_suggestions_from_needs_one_probability_row_per_id(fixture_model):
+    domain_p, polarity_p = fixture_model.predict_proba(TEXTS)
+    assert [s.id for s in fixture_model.suggestions_from(["a", "b", "c", "d"], domain_p, polarity_p)] == list("abcd")
+    with pytest.raises(ValueError):
+        fixture_model.suggestions_from(["a"], domain_p, polarity_p)

@@ -58,8 +58,11 @@ class Classifier:
             raise ValueError("ids and texts must have the same length")
         if not texts:
             return []
-        domain_p, polarity_p = self.predict_proba(texts)
-        return [self._suggestion(i, d, p) for i, d, p in zip(ids, domain_p, polarity_p)]
+        return self.suggestions_from(ids, *self.predict_proba(texts))
+
+    def suggestions_from(self, ids: Sequence[str], domain_p: np.ndarray, polarity_p: np.ndarray) -> list[Suggestion]:
+        """Turn calibrated probabilities (as ``predict_proba`` returns them) into suggestions."""
+        return [self._suggestion(i, d, p) for i, d, p in zip(ids, domain_p, polarity_p, strict=True)]
 
     def __call__(self, utterances: Iterable[Utterance]) -> list[Suggestion]:
         utterances = list(utterances)

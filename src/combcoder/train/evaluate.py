@@ -23,7 +23,8 @@ def evaluate(classifier, examples: Sequence[Example]) -> dict:
     p_domain = softmax(domain_logits, classifier.temperatures["domain"])
     p_polarity = softmax(polarity_logits, classifier.temperatures["polarity"])
     pred = p_domain.argmax(axis=1)
-    suggestions = classifier.suggest([e.id for e in examples], texts)
+    # the same probabilities as suggest() computes, without running the model a second time
+    suggestions = classifier.suggestions_from([e.id for e in examples], p_domain, p_polarity)
     pred_pol = np.array([polarities.index(s.polarity) for s in suggestions])
     coded = y != domains.index("none") if "none" in domains else np.ones_like(y, dtype=bool)
     labels = list(range(len(domains)))
