@@ -168,8 +168,11 @@ def _quantise(fp32: Path, path: Path, config: dict) -> None:
     root.setLevel(logging.ERROR)
     try:
         # opt_level 1 fuses the layers and leaves hardware-specific rewrites to the session.
-        graph = optimize_model(str(fp32), model_type=INT8_RECIPE["fuse"], num_heads=config["num_attention_heads"],
-                               hidden_size=config["hidden_size"], opt_level=1)
+        # Head count and width from the encoder's config. Without them (an architecture that names
+        # them otherwise) attention stays unfused; the rest is still fused and quantised.
+        graph = optimize_model(str(fp32), model_type=INT8_RECIPE["fuse"], opt_level=1,
+                               num_heads=int(config.get("num_attention_heads") or 0),
+                               hidden_size=int(config.get("hidden_size") or 0))
         graph.save_model_to_file(str(fused))
         quantize_dynamic(str(fused), str(tmp), weight_type=getattr(QuantType, INT8_RECIPE["weight_type"]),
                          per_channel=INT8_RECIPE["per_channel"], op_types_to_quantize=INT8_RECIPE["op_types"],
