@@ -92,12 +92,17 @@ def test_classify_jsonl(models_root, tmp_path):
     assert {"domain", "domain_score", "polarity", "polarity_score", "suggestions", "model"} <= set(rows[0])
 
 
-def test_classify_bad_line_names_file_and_line(models_root, tmp_path):
+@pytest.mark.parametrize("line2, reason", [
+    (b'{"id": "b", "text": ', "invalid JSON"),
+    (b'{"id": "b", "text": "caf\xe9 au lait"}', "not UTF-8"),
+    (b'["b", "a list, not an object"]', "expected a JSON object"),
+], ids=["truncated", "latin-1", "not-an-object"])
+def test_classify_bad_line_names_file_and_line(models_root, tmp_path, line2, reason):
     source = tmp_path / "in.jsonl"
-    source.write_text('{"id": "a", "text": "fine"}\n{"id": "b", "text": \n')
+    source.write_bytes(b'{"id": "a", "text": "fine"}\n' + line2 + b"\n")
     result = _run("classify", str(source), "-o", str(tmp_path / "out.jsonl"))
     assert result.returncode == 2
-    assert "in.jsonl, line 2" in result.stderr and "Traceback" not in result.stderr
+    assert "in.jsonl, line 2" in result.stderr and reason in result.stderr and "Traceback" not in result.stderr
 
 
 def test_classify_without_a_model_says_how_to_get_one(tmp_path):

@@ -7,21 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import InputError
+from ..jsonl import iter_objects
 
 
 def read_texts(path: str | Path) -> Iterator[tuple[str, str]]:
     """Yield (id, text) per line; a malformed line is an InputError naming its number."""
-    with open(path, encoding="utf-8-sig") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputError(path, f"invalid JSON ({error.msg})", where=f"line {number}") from None
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "id" not in row:
-                raise InputError(path, 'expected an object with "id" and "text"', where=f"line {number}")
-            yield str(row["id"]), row["text"]
+    for number, row in iter_objects(path):
+        if not isinstance(row.get("text"), str) or "id" not in row:
+            raise InputError(path, 'expected an object with "id" and "text"', where=f"line {number}")
+        yield str(row["id"]), row["text"]
 
 
 def classify_jsonl(path: str | Path, out: str | Path, classifier, batch_size: int = 256) -> int:

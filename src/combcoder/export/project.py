@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import InputError
+from ..jsonl import iter_objects
 from ..records import Document, Turn
 
 CoderKind = Literal["model", "human"]
@@ -106,25 +107,16 @@ def load_code_output(path: str | Path, sources: Iterable[str | Path] | None = No
 
 
 def _read_rows(file: Path) -> Iterator[dict[str, Any]]:
-    with open(file, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            where = f"line {number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(file, f"invalid JSON: {exc.msg}", where=where) from None
-            if not isinstance(row, dict):
-                raise InputError(file, "expected a JSON object", where=where)
-            for key, kind in (("id", str), ("doc_id", str), ("start", int), ("end", int), ("text", str)):
-                if not isinstance(row.get(key), kind) or isinstance(row.get(key), bool):
-                    raise InputError(file, f"missing or invalid {key!r}", where=where,
-                                     hint="expected the utterances.jsonl written by `combcoder code`")
-            if not 0 <= row["start"] <= row["end"]:
-                raise InputError(file, f"bad offsets {row['start']}-{row['end']}", where=where)
-            row["_where"] = where
-            yield row
+    for number, row in iter_objects(file):
+        where = f"line {number}"
+        for key, kind in (("id", str), ("doc_id", str), ("start", int), ("end", int), ("text", str)):
+            if not isinstance(row.get(key), kind) or isinstance(row.get(key), bool):
+                raise InputError(file, f"missing or invalid {key!r}", where=where,
+                                 hint="expected the utterances.jsonl written by `combcoder code`")
+        if not 0 <= row["start"] <= row["end"]:
+            raise InputError(file, f"bad offsets {row['start']}-{row['end']}", where=where)
+        row["_where"] = where
+        yield row
 
 
 def _annotations(row: dict[str, Any]) -> Iterator[Annotation]:
@@ -228,23 +220,21 @@ def read_documents_jsonl(path: str | Path) -> list[Document]:
     """Read documents.jsonl (as written by ``combcoder import``) back into Documents."""
     path = Path(path)
     documents = []
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            where = f"line {number}"
-            try:
-                row = json.loads(line)
-                turns = [Turn(**t) for t in row.pop("turns")]
-                document = Document(**row, turns=turns)
-            except (json.JSONDecodeError, TypeError, KeyError, AttributeError) as exc:
-                raise InputError(path, f"not a document record: {exc}", where=where) from None
-            if not isinstance(document.text, str) or not isinstance(document.id, str):
-                raise InputError(path, "not a document record: text and id must be strings", where=where)
-            for turn in document.turns:
-                if not 0 <= turn.start <= turn.end <= len(document.text):
-                    raise InputError(path, f"turn {turn.index} offsets outside the text", where=where)
-            documents.append(document)
+    for number, row in iter_objects(path):
+        where = f"line {number}"
+        try:
+            turns = [Turn(**t) for t in row.pop("turns")]
+            document = Document(**row, turns=turns)
+        except (TypeError, KeyError, AttributeError) as exc:
+            raise InputError(path, f"not a document record: {exc}", where=where) from None
+        if not isinstance(document.text, str) or not isinstance(document.id, str):
+            raise InputError(path, "not a document record: text and id must be strings", where=where)
+        for turn in document.turns:
+            offsets = (turn.start, turn.end)
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in offsets) \
+                    or not 0 <= turn.start <= turn.end <= len(document.text):
+                raise InputError(path, f"turn {turn.index} offsets outside the text", where=where)
+        documents.append(document)
     return documents
 
 

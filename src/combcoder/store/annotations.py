@@ -22,6 +22,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InputError, NotFoundError, StoreError
+from ..jsonl import iter_objects
 from ..records import DOMAINS, POLARITIES
 from .accounts import CoderInfo, get_coder, get_project
 from .db import Store
@@ -350,25 +351,14 @@ def import_annotations(
 
 
 def _read_import_lines(path: Path) -> list[tuple[int, Any, str, str, str]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise InputError(path, f"cannot read ({error.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(path, "not UTF-8 text", hint="save the file as UTF-8") from None
     out = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(path, f"invalid JSON ({error.msg})", where=f"line {number}") from None
-        if not isinstance(row, dict):
-            raise InputError(path, "expected a JSON object", where=f"line {number}")
+    for number, row in iter_objects(path):
         ref = row.get("id", row.get("utterance"))
         if ref is None and {"doc", "start", "end"} <= row.keys():
-            ref = (str(row["doc"]), int(row["start"]), int(row["end"]))
+            start, end = row["start"], row["end"]
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+                raise InputError(path, '"start" and "end" must be whole numbers', where=f"line {number}")
+            ref = (str(row["doc"]), start, end)
         if ref is None or (isinstance(ref, str) and not ref.strip()):
             raise InputError(path, 'missing "id" (or "utterance", or "doc" + "start" + "end")', where=f"line {number}")
         try:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..jsonl import iter_objects
 from ..records import DOMAINS, POLARITIES
 
 SPLITS = ("train", "dev", "test", "ood")
@@ -35,28 +36,21 @@ def read_examples(path: str | Path, default_split: str | None = None,
     """Read a JSONL file of labelled utterances; a bad line is an InputError naming it."""
     path = Path(path)
     examples = []
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            where = f"line {number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputError(path, f"invalid JSON ({error.msg})", where=where) from None
-            for key in ("id", "text", "domain", "polarity"):
-                if not isinstance(row.get(key), str) or not row[key].strip():
-                    raise InputError(path, f"missing or empty {key!r}", where=where)
-            if row["domain"] not in domains:
-                raise InputError(path, f"unknown domain {row['domain']!r}", where=where,
-                                 hint=f"expected one of {', '.join(domains)}")
-            if row["polarity"] not in polarities:
-                raise InputError(path, f"unknown polarity {row['polarity']!r}", where=where,
-                                 hint=f"expected one of {', '.join(polarities)}")
-            split = row.get("split") or default_split
-            if split not in SPLITS:
-                raise InputError(path, f"split must be one of {', '.join(SPLITS)}, not {split!r}", where=where)
-            examples.append(Example(row["id"], row["text"], row["domain"], row["polarity"], split, path.name))
+    for number, row in iter_objects(path):
+        where = f"line {number}"
+        for key in ("id", "text", "domain", "polarity"):
+            if not isinstance(row.get(key), str) or not row[key].strip():
+                raise InputError(path, f"missing or empty {key!r}", where=where)
+        if row["domain"] not in domains:
+            raise InputError(path, f"unknown domain {row['domain']!r}", where=where,
+                             hint=f"expected one of {', '.join(domains)}")
+        if row["polarity"] not in polarities:
+            raise InputError(path, f"unknown polarity {row['polarity']!r}", where=where,
+                             hint=f"expected one of {', '.join(polarities)}")
+        split = row.get("split") or default_split
+        if split not in SPLITS:
+            raise InputError(path, f"split must be one of {', '.join(SPLITS)}, not {split!r}", where=where)
+        examples.append(Example(row["id"], row["text"], row["domain"], row["polarity"], split, path.name))
     return examples
 
 
