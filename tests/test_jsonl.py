@@ -44,3 +44,17 @@ def test_training_data_that_is_not_an_object_is_an_input_error(tmp_path):
     assert error.value.where == "line 2"
     path.write_text(GOOD + "\n", encoding="utf-8")
     assert [e.id for e in read_examples(path)] == ["u1"]
+
+
+@pytest.mark.parametrize("start", ['"3"', "true", "3.5"])
+def test_annotation_import_offsets_must_be_whole_numbers(tmp_path, start):
+    from combcoder.store.annotations import _read_import_lines
+
+    path = tmp_path / "codes.jsonl"
+    line = '{"doc": "fg1", "start": %s, "end": 9, "domain": "none", "polarity": "neutral"}\n'
+    path.write_text(line % start, encoding="utf-8")
+    with pytest.raises(InputError, match="whole numbers") as error:
+        _read_import_lines(path)
+    assert error.value.where == "line 1"
+    path.write_text(line % "3", encoding="utf-8")
+    assert _read_import_lines(path)[0][1] == ("fg1", 3, 9)

@@ -38,4 +38,9 @@ def iter_objects(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, row
 
 
-__all__ = ["iter_objects"]
+def is_whole_number(value: Any) -> bool:
+    """True for a JSON integer (``true``/``false`` are not numbers here)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+__all__ = ["is_whole_number", "iter_objects"]

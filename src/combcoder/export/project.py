@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import InputError
-from ..jsonl import iter_objects
+from ..jsonl import is_whole_number, iter_objects
 from ..records import Document, Turn
 
 CoderKind = Literal["model", "human"]
@@ -230,8 +230,7 @@ def read_documents_jsonl(path: str | Path) -> list[Document]:
         if not isinstance(document.text, str) or not isinstance(document.id, str):
             raise InputError(path, "not a document record: text and id must be strings", where=where)
         for turn in document.turns:
-            offsets = (turn.start, turn.end)
-            if not all(isinstance(v, int) and not isinstance(v, bool) for v in offsets) \
+            if not (is_whole_number(turn.start) and is_whole_number(turn.end)) \
                     or not 0 <= turn.start <= turn.end <= len(document.text):
                 raise InputError(path, f"turn {turn.index} offsets outside the text", where=where)
         documents.append(document)

@@ -22,7 +22,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InputError, NotFoundError, StoreError
-from ..jsonl import iter_objects
+from ..jsonl import is_whole_number, iter_objects
 from ..records import DOMAINS, POLARITIES
 from .accounts import CoderInfo, get_coder, get_project
 from .db import Store
@@ -356,7 +356,7 @@ def _read_import_lines(path: Path) -> list[tuple[int, Any, str, str, str]]:
         ref = row.get("id", row.get("utterance"))
         if ref is None and {"doc", "start", "end"} <= row.keys():
             start, end = row["start"], row["end"]
-            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+            if not (is_whole_number(start) and is_whole_number(end)):
                 raise InputError(path, '"start" and "end" must be whole numbers', where=f"line {number}")
             ref = (str(row["doc"]), start, end)
         if ref is None or (isinstance(ref, str) and not ref.strip()):
