@@ -110,7 +110,7 @@ def _read_rows(file: Path) -> Iterator[dict[str, Any]]:
     for number, row in iter_objects(file):
         where = f"line {number}"
         for key, kind in (("id", str), ("doc_id", str), ("start", int), ("end", int), ("text", str)):
-            if not isinstance(row.get(key), kind) or isinstance(row.get(key), bool):
+            if not (is_whole_number(row.get(key)) if kind is int else isinstance(row.get(key), kind)):
                 raise InputError(file, f"missing or invalid {key!r}", where=where,
                                  hint="expected the utterances.jsonl written by `combcoder code`")
         if not 0 <= row["start"] <= row["end"]:
