@@ -81,6 +81,30 @@ def near_duplicates(rows: list[dict]) -> tuple[list[tuple[float, dict, dict]], d
     return pairs, highest
 
 
+def check_recode(folder: Path, seed: list[dict], errors: list[str]) -> None:
+    """The blind second coding in data/recode: every file codes the same seed test records, with
+    the seed's domain; the gold file holds the seed's own polarity."""
+    by_id = {r["id"]: r for r in seed}
+    files = sorted(folder.glob("*.jsonl"))
+    units = []
+    for path in files:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        where = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+        units.append([r.get("id") for r in rows])
+        for number, r in enumerate(rows, start=1):
+            record = by_id.get(r.get("id"))
+            if record is None or record["split"] != "test" or record["domain"] == "none":
+                errors.append(f"{where}:{number}: {r.get('id')!r} is not a coded seed test record")
+            elif r.get("domain") != record["domain"]:
+                errors.append(f"{where}:{number}: domain {r.get('domain')!r}, the seed says {record['domain']!r}")
+            elif r.get("polarity") not in ("barrier", "facilitator"):
+                errors.append(f"{where}:{number}: polarity {r.get('polarity')!r} is not barrier or facilitator")
+            elif path.name.endswith("_gold.jsonl") and r["polarity"] != record["polarity"]:
+                errors.append(f"{where}:{number}: gold polarity {r['polarity']!r}, the seed says {record['polarity']!r}")
+    if any(u != units[0] for u in units):
+        errors.append(f"{folder}: the files do not code the same records in the same order")
+
+
 def table(rows: list[dict], row_key: str, col_key: str, row_order, col_order) -> str:
     counts = Counter((r[row_key], r[col_key]) for r in rows)
     cols = [c for c in col_order if any(counts[(x, c)] for x in row_order)]
@@ -103,6 +127,8 @@ def main() -> int:
     seed = load(REPO / "data" / "seed", errors)
     ood = load(REPO / "data" / "ood", errors)
     everything = seed + ood
+    if (REPO / "data" / "recode").is_dir():
+        check_recode(REPO / "data" / "recode", seed, errors)
     for r in ood:
         if r.get("split") != "ood":
             errors.append(f"{r['_where']}: OOD records must have split 'ood'")

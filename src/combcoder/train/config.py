@@ -21,7 +21,7 @@ class DataConfig(_Strict):
 
 
 class FineTuneConfig(_Strict):
-    epochs: int = Field(5, gt=0)
+    epochs: int = Field(4, gt=0)
     batch_size: int = Field(16, gt=0)
     learning_rate: float = Field(6e-5, gt=0)
     head_learning_rate: float = Field(2e-3, gt=0)
