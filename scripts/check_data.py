@@ -4,7 +4,9 @@
 
 --strict exits 1 on a schema error, an exact duplicate, a near-duplicate pair across splits
 (embedding cosine > 0.92, MiniLM) or a count below the corpus targets. Near-duplicates inside one
-split are reported, not failed. --markdown prints the tables used in data/seed/DATA.md.
+split are reported, not failed. It also checks data/recode (the blind second coding): every file
+codes the same coded seed `test` records with the seed's domain, and the gold file repeats the
+seed's polarity. --markdown prints the tables used in data/seed/DATA.md.
 """
 
 from __future__ import annotations
