@@ -21,6 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from combcoder.errors import InputError  # noqa: E402
+from combcoder.jsonl import iter_objects  # noqa: E402
 from combcoder.records import DOMAINS, POLARITIES  # noqa: E402
 
 KEYS = {"id", "text", "domain", "polarity", "speaker_role", "condition", "setting", "split", "note"}
@@ -87,13 +89,16 @@ def check_recode(folder: Path, seed: list[dict], errors: list[str]) -> None:
     """The blind second coding in data/recode: every file codes the same seed test records, with
     the seed's domain; the gold file holds the seed's own polarity."""
     by_id = {r["id"]: r for r in seed}
-    files = sorted(folder.glob("*.jsonl"))
     units = []
-    for path in files:
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for path in sorted(folder.glob("*.jsonl")):
+        try:
+            rows = list(iter_objects(path))
+        except InputError as error:
+            errors.append(str(error))
+            continue
         where = path.relative_to(REPO) if path.is_relative_to(REPO) else path
-        units.append([r.get("id") for r in rows])
-        for number, r in enumerate(rows, start=1):
+        units.append([r.get("id") for _, r in rows])
+        for number, r in rows:
             record = by_id.get(r.get("id"))
             if record is None or record["split"] != "test" or record["domain"] == "none":
                 errors.append(f"{where}:{number}: {r.get('id')!r} is not a coded seed test record")
